@@ -1,0 +1,45 @@
+"""The one registry of audited actions. Services name these constants, never raw strings."""
+
+from django.utils.translation import gettext_lazy as _
+
+from kehu.compliance.audit import register_action as _r
+
+# Authentication and sessions
+LOGIN = _r("auth.login", _("登录成功"))
+LOGIN_FAILED = _r("auth.login_failed", _("登录失败"))
+LOGOUT = _r("auth.logout", _("退出登录"))
+LOCKOUT = _r("auth.lockout", _("账号被锁定"))
+UNLOCK = _r("auth.unlock", _("账号解锁"))
+PASSWORD_CHANGE = _r("auth.password_change", _("修改密码"))
+PASSWORD_RESET = _r("auth.password_reset", _("重置密码"))
+MFA_ENROL = _r("auth.mfa_enrol", _("绑定双因素认证"))
+MFA_FAILED = _r("auth.mfa_failed", _("双因素验证失败"))
+MFA_RECOVERY_USED = _r("auth.mfa_recovery_used", _("使用恢复码"))
+TOKEN_CREATE = _r("auth.token_create", _("创建 API 令牌"))
+TOKEN_REVOKE = _r("auth.token_revoke", _("吊销 API 令牌"))
+
+# Organisation
+USER_CREATE = _r("org.user_create", _("创建用户"))
+USER_UPDATE = _r("org.user_update", _("修改用户"))
+USER_DISABLE = _r("org.user_disable", _("停用用户"))
+USER_ENABLE = _r("org.user_enable", _("启用用户"))
+ROLE_CREATE = _r("org.role_create", _("创建角色"))
+ROLE_UPDATE = _r("org.role_update", _("修改角色"))
+ROLE_GRANT = _r("org.role_grant", _("授予角色"))
+ROLE_REVOKE = _r("org.role_revoke", _("收回角色"))
+COMPANY_CREATE = _r("org.company_create", _("创建公司"))
+DEPARTMENT_CREATE = _r("org.department_create", _("创建部门"))
+DEPARTMENT_UPDATE = _r("org.department_update", _("修改部门"))
+RESPONSIBILITY_SET = _r("org.responsibility_set", _("设置制度责任"))
+
+# Policy
+POLICY_DRAFT = _r("policy.draft", _("起草制度版本"))
+POLICY_EDIT = _r("policy.edit", _("修改制度草稿"))
+POLICY_PUBLISH = _r("policy.publish", _("审批发布制度版本"))
+POLICY_REJECT = _r("policy.reject", _("退回制度草稿"))
+
+# Audit and system
+AUDIT_SEARCH = _r("audit.search", _("查询审计日志"))
+AUDIT_VERIFY = _r("audit.verify", _("校验审计链"))
+AUDIT_PURGE = _r("audit.purge", _("清理过期审计日志"))
+SYSTEM_INIT = _r("system.init", _("系统初始化"))

@@ -1,0 +1,72 @@
+"""Data scope (ORG-3): the one place that decides which rows a user may see.
+
+A model joins by using ``ScopedManager`` and declaring where its owner, department and sharing
+live::
+
+    class Customer(models.Model):
+        objects = ScopedManager(owner="owner", department="owner__department", shared="team_members")
+
+``Model.objects.visible_to(user)`` then applies the widest data scope among the user's roles.
+Models with extra ways to be seen (a public pool's members, say) add ``scope_extra_q(user)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Q
+
+from kehu.org import roles
+
+
+@dataclass(frozen=True)
+class ScopeFields:
+    owner: str
+    department: str
+    company: str
+    shared: str | None = None
+
+
+class ScopedQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ScopedQuerySet:
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        fields: ScopeFields = self.model._default_manager.scope_fields
+        scope = user.data_scope
+        if scope == roles.ALL:
+            return self.all()
+        condition = self._scope_q(fields, scope, user)
+        extra = getattr(self.model, "scope_extra_q", None)
+        if extra is not None:
+            extra_q = extra(user)
+            if extra_q is not None:
+                condition |= extra_q
+        return self.filter(condition)
+
+    def _scope_q(self, fields: ScopeFields, scope: str, user) -> Q:
+        own = Q(**{fields.owner: user.pk})
+        department = user.department
+        if scope == roles.OWN or (department is None and scope != roles.OWN_SHARED):
+            return own
+        if scope == roles.OWN_SHARED:
+            if not fields.shared:
+                return own
+            # A subquery, not a join: joining the sharing table would repeat rows.
+            shared_ids = self.model._base_manager.filter(**{fields.shared: user.pk}).values("pk")
+            return own | Q(pk__in=shared_ids)
+        if scope == roles.DEPARTMENT:
+            return own | Q(**{fields.department: department.pk})
+        if scope == roles.DEPARTMENT_TREE:
+            return own | Q(**{f"{fields.department}__path__startswith": department.path})
+        if scope == roles.COMPANY:
+            return own | Q(**{fields.company: department.company_id})
+        raise ValueError(f"unknown data scope {scope!r}")
+
+
+class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
+    def __init__(self, *, owner: str, department: str, company: str | None = None, shared: str | None = None):
+        super().__init__()
+        self.scope_fields = ScopeFields(
+            owner=owner, department=department, company=company or f"{department}__company", shared=shared
+        )

@@ -1,0 +1,19 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from kehu.api import api
+
+urlpatterns = [
+    path("", include("kehu.web.urls")),
+    path("", include("kehu.org.urls")),
+    path("policy/", include("kehu.policy.urls")),
+    path("audit/", include("kehu.compliance.urls")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "kehu.web.views.bad_request"
+handler403 = "kehu.web.views.permission_denied"
+handler404 = "kehu.web.views.page_not_found"
+handler500 = "kehu.web.views.server_error"
