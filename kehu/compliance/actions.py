@@ -37,6 +37,7 @@ POLICY_DRAFT = _r("policy.draft", _("起草制度版本"))
 POLICY_EDIT = _r("policy.edit", _("修改制度草稿"))
 POLICY_PUBLISH = _r("policy.publish", _("审批发布制度版本"))
 POLICY_REJECT = _r("policy.reject", _("退回制度草稿"))
+POLICY_SUBMIT = _r("policy.submit", _("提交制度版本审批"))
 
 # Audit and system
 AUDIT_SEARCH = _r("audit.search", _("查询审计日志"))
