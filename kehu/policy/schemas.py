@@ -16,7 +16,17 @@ from typing import Annotated, Any, Literal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 # --- value types -------------------------------------------------------------------------------
 PositiveInt = Annotated[StrictInt, Field(gt=0)]
@@ -98,15 +108,16 @@ def _abc_scheme() -> TierScheme:
 
 
 class TiersRules(Section):
-    scheme: Code = rule("standard", N("启用的分级方案"))
     schemes: dict[Code, TierScheme] = rule(lambda: {"standard": _standard_scheme(), "abc": _abc_scheme()},
                                            N("分级方案"))
+    scheme: Code = rule("standard", N("启用的分级方案"))
 
-    @model_validator(mode="after")
-    def _check(self):
-        if self.scheme not in self.schemes:
-            raise ValueError(_("启用的分级方案“%(scheme)s”未定义") % {"scheme": self.scheme})
-        return self
+    @field_validator("scheme")
+    @classmethod
+    def _known_scheme(cls, value: str, info: ValidationInfo) -> str:
+        if "schemes" in info.data and value not in info.data["schemes"]:
+            raise ValueError(_("分级方案“%(scheme)s”未定义") % {"scheme": value})
+        return value
 
     @property
     def active(self) -> TierScheme:
@@ -190,12 +201,13 @@ class SlaRules(Section):
     breach_warning_percent: Annotated[StrictInt, Field(gt=0, lt=100)] = rule(80, N("时限用去多少时预警"), "%")
     auto_close_days: PositiveInt = rule(7, N("解决后客户未确认自动关闭"), N("天"))
 
-    @model_validator(mode="after")
-    def _check(self):
-        missing = [p for p in PRIORITIES if p not in self.targets]
+    @field_validator("targets")
+    @classmethod
+    def _every_priority(cls, targets: dict) -> dict:
+        missing = [p for p in PRIORITIES if p not in targets]
         if missing:
             raise ValueError(_("缺少优先级的时限：%(missing)s") % {"missing": "、".join(missing)})
-        return self
+        return targets
 
 
 # --- reminders (INFO-7, REL-4) -----------------------------------------------------------------
@@ -226,11 +238,12 @@ class PrivacyRules(Section):
     dsr_deadline_days: PositiveInt = rule(15, N("个人信息权利请求办理时限"), N("个工作日"))
     dsr_warning_days: PositiveInt = rule(10, N("办理多少天后预警"), N("个工作日"))
 
-    @model_validator(mode="after")
-    def _check(self):
-        if self.dsr_warning_days >= self.dsr_deadline_days:
+    @field_validator("dsr_warning_days")
+    @classmethod
+    def _before_deadline(cls, value: int, info: ValidationInfo) -> int:
+        if value >= info.data.get("dsr_deadline_days", value + 1):
             raise ValueError(_("预警天数必须小于办理时限"))
-        return self
+        return value
 
 
 # --- exfiltration warning (OWN-6) --------------------------------------------------------------
@@ -250,12 +263,13 @@ class DuplicatesRules(Section):
     action_by_entry_point: dict[EntryPoint, Literal["block", "warn"]] = rule(
         lambda: {"web": "block", "api": "block", "import": "block", "claim": "warn"}, N("查重命中时（按录入途径）"))
 
-    @model_validator(mode="after")
-    def _check(self):
-        missing = [e for e in ENTRY_POINTS if e not in self.action_by_entry_point]
+    @field_validator("action_by_entry_point")
+    @classmethod
+    def _every_entry_point(cls, actions: dict) -> dict:
+        missing = [e for e in ENTRY_POINTS if e not in actions]
         if missing:
             raise ValueError(_("缺少录入途径：%(missing)s") % {"missing": "、".join(missing)})
-        return self
+        return actions
 
 
 # --- churn (CHURN-1): the requirements name the signals, the values are the policy's ----------

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from kehu.core import clock
 from kehu.core.errors import NotFound, PermissionDenied
 from kehu.org import permissions
-from kehu.org.models import PolicyResponsibility
+from kehu.org.models import PolicyResponsibility, Role
 from kehu.policy import schemas
 from kehu.policy.defaults import DEFAULT_POLICY_CODE
 from kehu.policy.models import Policy, PolicyVersion
@@ -91,3 +91,8 @@ def responsibilities_for(user) -> dict[str, PolicyResponsibility]:
     _require_read(user)
     rows = PolicyResponsibility.objects.select_related("department", "person").filter(area__in=schemas.SECTIONS)
     return {row.area: row for row in rows}
+
+
+def role_names() -> dict[str, str]:
+    """Role code → display name, to label the visit cadences (roles are not personal data)."""
+    return {role.code: role.display_name for role in Role.objects.all()}
