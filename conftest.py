@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-TEST_PASSWORD = "Kehu-test-Pa55"
-
-
 @pytest.fixture
 def make_user(db):
     from kehu.org.factories import UserFactory

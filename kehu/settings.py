@@ -203,6 +203,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # --- Static files: every asset ships in a Python package, nothing from a CDN -----------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -246,6 +247,8 @@ if PRODUCTION:
 if PROFILE == "test":
     # Fast hashing for the suite only; production hashing is tested explicitly.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # No collectstatic manifest in tests; pages still reference every asset through {% static %}.
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 # --- API ---------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

@@ -7,6 +7,10 @@ import factory
 from kehu.org.models import Company, Department, Role, User, UserRole
 
 
+# The password every factory-made user has; tests sign in with it.
+TEST_PASSWORD = "Kehu-test-Pa55"
+
+
 class CompanyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Company
@@ -35,7 +39,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     full_name = factory.Sequence(lambda n: f"员工{n}")
     employee_no = factory.Sequence(lambda n: f"E{n:05d}")
     department = factory.SubFactory(DepartmentFactory)
-    password = factory.django.Password("Kehu-test-Pa55")
+    password = factory.django.Password(TEST_PASSWORD)
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
