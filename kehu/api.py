@@ -10,8 +10,8 @@ from kehu.core.errors import DomainError  # noqa: E402
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
     """A service's refusal becomes a 4xx JSON: a stable code, a message, the field at fault."""
-    return api.create_response(request, {"code": exc.code, "message": str(exc.message), "field": exc.field},
-                               status=exc.status)
+    body = {"code": exc.code, "message": str(exc.message), "field": exc.field, "details": exc.details}
+    return api.create_response(request, body, status=exc.status)
 
 
 from kehu.policy.api import router as policy_router  # noqa: E402
