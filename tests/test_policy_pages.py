@@ -190,3 +190,18 @@ def test_responsibility_service_checks_area_and_permission(make_user, drafter):
         services.responsibility_set(actor=make_user(roles.GENERAL_MANAGER), area="pools", department=department)
     services.responsibility_set(actor=drafter, area="sla", department=department)
     assert PolicyResponsibility.objects.get(area="sla").person is None
+
+
+def test_pages_keep_a_query_budget(login, drafter, approver, policy, django_assert_max_num_queries):
+    for day in (1, 2, 3):
+        with clock.frozen(T0 + dt.timedelta(days=day)):
+            version = services.policy_version_draft(actor=drafter, policy=policy)
+            services.policy_version_update(actor=drafter, version=version, rules=version.rules, summary="修订",
+                                           effective_from=T0 + dt.timedelta(days=day + 10))
+            services.policy_version_submit(actor=drafter, version=version)
+            services.policy_version_publish(actor=approver, version=version)
+    client = login(drafter)
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("policy:version_list")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("policy:version_detail", args=[version.pk])).status_code == 200
