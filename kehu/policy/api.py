@@ -73,6 +73,7 @@ def list_versions(request):
 def in_force(request, at: dt.datetime | None = None, policy: str = DEFAULT_POLICY_CODE):
     """The version in force at ``at`` (ISO 8601; without an offset it is Beijing time; default now)."""
     user = _caller(request)
+    selectors.require_read(user)
     if at is not None and timezone.is_naive(at):
         at = timezone.make_aware(at)
     version = selectors.version_in_force(at, policy)

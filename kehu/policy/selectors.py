@@ -54,19 +54,19 @@ def sees_open_versions(user) -> bool:
     return any(user.has_permission(p) for p in WORK_PERMISSIONS)
 
 
-def _require_read(user) -> None:
+def require_read(user) -> None:
     if not can_read(user):
         raise PermissionDenied("permission_denied", _("您没有查看制度的权限"))
 
 
 def policies_for(user) -> QuerySet[Policy]:
-    _require_read(user)
+    require_read(user)
     return Policy.objects.select_related("responsible_department", "responsible_person").order_by("id")
 
 
 def versions_for(user, policy: Policy | None = None) -> QuerySet[PolicyVersion]:
     """Versions ``user`` may read: history for every reader, drafts only for drafters and approvers."""
-    _require_read(user)
+    require_read(user)
     qs = PolicyVersion.objects.select_related("policy", "drafted_by", "approved_by", "predecessor")
     if policy is not None:
         qs = qs.filter(policy=policy)
@@ -88,7 +88,7 @@ def open_version(policy: Policy) -> PolicyVersion | None:
 
 def responsibilities_for(user) -> dict[str, PolicyResponsibility]:
     """ORG-4: the responsible department and person of each policy area (area = rules section)."""
-    _require_read(user)
+    require_read(user)
     rows = PolicyResponsibility.objects.select_related("department", "person").filter(area__in=schemas.SECTIONS)
     return {row.area: row for row in rows}
 
