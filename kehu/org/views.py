@@ -54,6 +54,11 @@ def submitted(form, call):
         return None
 
 
+def _posted(request):
+    # Not ``request.POST or None``: a POST with every box unticked is empty, and must still bind the form.
+    return request.POST if request.method == "POST" else None
+
+
 def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -71,7 +76,7 @@ def structure(request):
 
 @guarded(p.STRUCTURE_MANAGE)
 def company_create(request):
-    form = forms.CompanyForm(request.POST or None)
+    form = forms.CompanyForm(_posted(request))
     if request.method == "POST" and submitted(
         form, lambda d: services.company_create(actor=request.user, name=d["name"], short_name=d["short_name"],
                                                 parent=d["parent"])
@@ -83,7 +88,7 @@ def company_create(request):
 
 @guarded(p.STRUCTURE_MANAGE)
 def department_create(request):
-    form = forms.DepartmentForm(request.POST or None, initial={"parent": request.GET.get("parent")})
+    form = forms.DepartmentForm(_posted(request), initial={"parent": request.GET.get("parent")})
     if request.method == "POST" and submitted(
         form, lambda d: services.department_create(actor=request.user, company=d["company"], name=d["name"],
                                                    parent=d["parent"], head=d["head"], code=d["code"])
@@ -97,7 +102,7 @@ def department_create(request):
 def department_edit(request, pk: int):
     department = selectors.department_for_admin(request.user, pk)
     form = forms.DepartmentForm(
-        request.POST or None, department=department,
+        _posted(request), department=department,
         initial={"name": department.name, "code": department.code, "parent": department.parent_id,
                  "head": department.head_id},
     )
@@ -129,7 +134,7 @@ def users(request):
 @never_cache
 @guarded(p.USERS_MANAGE)
 def user_create(request):
-    form = forms.UserCreateForm(request.POST or None)
+    form = forms.UserCreateForm(_posted(request))
     if request.method == "POST" and (result := submitted(
         form, lambda d: services.user_create(
             actor=request.user, username=d["username"], full_name=d["full_name"], employee_no=d["employee_no"],
@@ -146,7 +151,7 @@ def user_create(request):
 @guarded(p.USERS_MANAGE)
 def user_edit(request, pk: int):
     user = selectors.user_for_admin(request.user, pk)
-    form = forms.UserEditForm(request.POST or None, user=user, initial={
+    form = forms.UserEditForm(_posted(request), user=user, initial={
         "full_name": user.full_name, "email": user.email, "department": user.department_id,
         "manager": user.manager_id})
     if request.method == "POST" and submitted(
@@ -162,7 +167,7 @@ def user_edit(request, pk: int):
 @guarded(p.USERS_MANAGE)
 def user_disable(request, pk: int):
     user = selectors.user_for_admin(request.user, pk)
-    form = forms.UserDisableForm(request.POST or None, user=user)
+    form = forms.UserDisableForm(_posted(request), user=user)
     if request.method == "POST" and submitted(
         form, lambda d: services.user_disable(actor=request.user, user=user, reason=d["reason"],
                                               successor=d["successor"])
@@ -201,7 +206,7 @@ def user_password_reset(request, pk: int):
 @guarded(p.ROLES_ASSIGN)
 def user_roles(request, pk: int):
     user = selectors.user_for_admin(request.user, pk)
-    form = forms.UserRolesForm(request.POST or None, initial={"roles": list(user.roles.all())})
+    form = forms.UserRolesForm(_posted(request), initial={"roles": list(user.roles.all())})
     if request.method == "POST" and submitted(
         form, lambda d: services.user_roles_set(actor=request.user, user=user, roles_wanted=d["roles"])
     ):
@@ -226,7 +231,7 @@ def _role_data(d) -> dict:
 
 @guarded(p.ROLES_MANAGE)
 def role_create(request):
-    form = forms.RoleForm(request.POST or None)
+    form = forms.RoleForm(_posted(request))
     if request.method == "POST" and submitted(
         form, lambda d: services.role_create(actor=request.user, code=d["code"], **_role_data(d))
     ):
@@ -238,7 +243,7 @@ def role_create(request):
 @guarded(p.ROLES_MANAGE)
 def role_edit(request, pk: int):
     role = selectors.roles_for(request.user).get(pk=pk)
-    form = forms.RoleForm(request.POST or None, role=role, initial={
+    form = forms.RoleForm(_posted(request), role=role, initial={
         "name": role.name, "name_en": role.name_en, "description": role.description,
         "data_scope": role.data_scope, "permissions": role.permissions})
     if request.method == "POST" and submitted(
