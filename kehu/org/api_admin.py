@@ -22,10 +22,11 @@ MAX_PAGE_SIZE = 100
 
 def actor_of(request) -> User:
     """The bearer token's user when the API authenticated one, else the signed-in session user."""
-    user = getattr(request, "auth", None) or request.user
+    token_user = getattr(request, "auth", None)
+    user = token_user or request.user
     if not user.is_authenticated:
         raise AuthenticationError()
-    if request.auth is None and request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request):
+    if token_user is None and request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request):
         # A session cookie alone must not let another site post here (Ninja skips CSRF without an auth class).
         raise HttpError(403, _("CSRF 校验失败。"))
     return user
