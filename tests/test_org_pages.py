@@ -10,6 +10,7 @@ from kehu.compliance.models import AuditEntry
 from kehu.org import roles
 from kehu.org.factories import CompanyFactory, DepartmentFactory
 from kehu.org.models import ApiToken, Department, Role, User, UserSession
+from kehu.org.permissions import of_duty
 
 pytestmark = pytest.mark.django_db
 
@@ -299,3 +300,28 @@ def test_roles_page_lists_duty_scope_and_permissions_and_creates_custom_roles(lo
     response = client.post(reverse("org:role_edit", args=[role.pk]), {
         "name": "区域经理", "data_scope": roles.COMPANY, "permissions": ["org.users.manage"]})
     assert response.status_code == 200 and "permissions" in response.context["form"].errors
+
+
+@pytest.mark.req("ORG-1")
+def test_new_department_form_starts_under_the_chosen_parent(login, org, people):
+    client = login(people[SYS])
+    form = client.get(reverse("org:department_create"), {"parent": org["sales"].pk}).context["form"]
+    assert form.initial["parent"] == org["sales"] and form.initial["company"] == org["group"]
+    assert client.get(reverse("org:department_create"), {"parent": "x'--"}).status_code == 200
+    response = client.post(reverse("org:department_create"), {
+        "company": org["group"].pk, "name": "华东组", "code": "east", "parent": org["sales"].pk, "head": ""})
+    assert response.status_code == 302
+    assert Department.objects.get(name="华东组").parent == org["sales"]
+
+
+@pytest.mark.req("ORG-2", "ORG-3")
+def test_admin_role_form_keeps_scope_fixed_and_offers_only_its_duty(login, people):
+    client = login(people[SEC])
+    role = Role.objects.get(code=SYS)
+    form = client.get(reverse("org:role_edit", args=[role.pk])).context["form"]
+    assert form.fields["data_scope"].disabled
+    assert {code for code, _label in form.fields["permissions"].choices} == of_duty(role.duty)
+    response = client.post(reverse("org:role_edit", args=[role.pk]), {
+        "name": role.name, "name_en": role.name_en, "data_scope": roles.ALL, "permissions": role.permissions})
+    assert response.status_code == 302
+    assert Role.objects.get(pk=role.pk).data_scope == roles.OWN

@@ -168,6 +168,9 @@ class RoleForm(BootstrapForm):
                                               if perm.duty == duty]
         if role is not None:
             del self.fields["code"]
+            if role.is_admin_duty:
+                # Admin roles see no business data: their scope is fixed at "own" (the service insists).
+                self.fields["data_scope"].disabled = True
 
 
 class RoleChoiceField(forms.ModelMultipleChoiceField):

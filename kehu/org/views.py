@@ -88,7 +88,11 @@ def company_create(request):
 
 @guarded(p.STRUCTURE_MANAGE)
 def department_create(request):
-    form = forms.DepartmentForm(_posted(request), initial={"parent": request.GET.get("parent")})
+    # "Add a sub-department" links pass ?parent=<id>: start the form under it, in its company.
+    parent_id = request.GET.get("parent", "")
+    parent = (selectors.departments_for_admin(request.user).filter(pk=int(parent_id)).first()
+              if parent_id.isdigit() else None)
+    form = forms.DepartmentForm(_posted(request), initial={"parent": parent, "company": parent and parent.company})
     if request.method == "POST" and submitted(
         form, lambda d: services.department_create(actor=request.user, company=d["company"], name=d["name"],
                                                    parent=d["parent"], head=d["head"], code=d["code"])
