@@ -235,13 +235,18 @@ def test_enable_is_post_only_and_password_reset_shows_it_once(login, people):
     target = people["target"]
     User.objects.filter(pk=target.pk).update(is_active=False)
     client = login(people[SYS])
+    target_client = Client()
     assert client.get(reverse("org:user_enable", args=[target.pk])).status_code == 405
     assert client.post(reverse("org:user_enable", args=[target.pk])).status_code == 302
     assert User.objects.get(pk=target.pk).is_active
+    target_client.force_login(User.objects.get(pk=target.pk))
+    assert target_client.get(reverse("org:directory")).status_code == 200
     response = client.post(reverse("org:user_password_reset", args=[target.pk]))
     password = response.context["password"]
     assert User.objects.get(pk=target.pk).check_password(password)
     assert "no-store" in response["Cache-Control"]
+    # A session opened with the old password ends with it.
+    assert target_client.get(reverse("org:directory")).status_code == 302
 
 
 # --- structure and roles pages -----------------------------------------------------------------
