@@ -4,16 +4,21 @@ from ninja import NinjaAPI
 
 api = NinjaAPI(title="Kehu API", version="1", urls_namespace="api")
 
+# --- appended by the organisation branch ---
 from kehu.core.errors import DomainError  # noqa: E402
+from kehu.org.api_admin import router as org_admin_router  # noqa: E402
 
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    """A service's refusal becomes a 4xx JSON: a stable code, a message, the field at fault."""
+    """The one place a refused operation becomes JSON: stable code, message in the caller's language, field."""
     body = {"code": exc.code, "message": str(exc.message), "field": exc.field, "details": exc.details}
     return api.create_response(request, body, status=exc.status)
 
 
+api.add_router("/admin", org_admin_router)
+
+# --- appended by the policy branch ---
 from kehu.policy.api import router as policy_router  # noqa: E402
 
 api.add_router("/policy-versions", policy_router)

@@ -6,3 +6,17 @@ class OrgConfig(AppConfig):
     name = "kehu.org"
     label = "org"
     verbose_name = _("组织与人员")
+
+    def ready(self):
+        from kehu.org import handover, permissions
+        from kehu.web import navigation
+        from kehu.web.navigation import SECTION_SYSTEM, NavItem
+
+        handover.register_org_handovers()
+        navigation.add(NavItem(SECTION_SYSTEM, _("组织架构"), "org:structure", permissions.STRUCTURE_MANAGE))
+        # The user list serves two duties: the system administrator manages accounts, the security
+        # administrator picks whom to grant roles. Nobody holds both, so the entry shows once.
+        navigation.add(NavItem(SECTION_SYSTEM, _("用户"), "org:users", permissions.USERS_MANAGE))
+        navigation.add(NavItem(SECTION_SYSTEM, _("用户"), "org:users", permissions.ROLES_ASSIGN))
+        navigation.add(NavItem(SECTION_SYSTEM, _("角色"), "org:roles", permissions.ROLES_MANAGE))
+        navigation.add(NavItem(_("组织"), _("通讯录"), "org:directory", permissions.DIRECTORY_VIEW))
