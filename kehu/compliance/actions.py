@@ -44,3 +44,7 @@ AUDIT_SEARCH = _r("audit.search", _("查询审计日志"))
 AUDIT_VERIFY = _r("audit.verify", _("校验审计链"))
 AUDIT_PURGE = _r("audit.purge", _("清理过期审计日志"))
 SYSTEM_INIT = _r("system.init", _("系统初始化"))
+
+# Authentication (added with the login page)
+LOGIN_THROTTLED = _r("auth.login_throttled", _("IP 登录尝试过多被限制"))
+SESSION_END = _r("auth.session_end", _("会话结束（超时或被顶替）"))

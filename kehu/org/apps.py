@@ -8,7 +8,10 @@ class OrgConfig(AppConfig):
     verbose_name = _("组织与人员")
 
     def ready(self):
-        from kehu.org import handover, permissions
+        from django.contrib.auth import signals
+        from django.contrib.auth.models import update_last_login
+
+        from kehu.org import handover, permissions, sessions
         from kehu.web import navigation
         from kehu.web.navigation import SECTION_SYSTEM, NavItem
 
@@ -20,3 +23,8 @@ class OrgConfig(AppConfig):
         navigation.add(NavItem(SECTION_SYSTEM, _("用户"), "org:users", permissions.ROLES_ASSIGN))
         navigation.add(NavItem(SECTION_SYSTEM, _("角色"), "org:roles", permissions.ROLES_MANAGE))
         navigation.add(NavItem(_("组织"), _("通讯录"), "org:directory", permissions.DIRECTORY_VIEW))
+
+        # last_login is stamped by our receiver on Kehu's clock (AC-7 counts from it), not by Django's.
+        signals.user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+        signals.user_logged_in.connect(sessions.on_login, dispatch_uid="kehu_track_session")
+        navigation.add(NavItem(SECTION_SYSTEM, _("锁定的账号"), "org:locked_accounts", permissions.ACCOUNTS_UNLOCK))

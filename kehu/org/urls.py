@@ -1,13 +1,19 @@
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import path
+
+from kehu.org import views_account, views_auth, views_mfa, views_security
 
 app_name = "org"
 urlpatterns = [
-    path("login/", login_not_required(auth_views.LoginView.as_view(template_name="org/login.html")), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("account/", auth_views.PasswordChangeView.as_view(), name="account"),
-    path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("login/", views_auth.login_view, name="login"),
+    path("login/verify/", views_mfa.mfa_verify, name="mfa"),
+    path("login/enrol/", views_mfa.mfa_enrol, name="mfa_enrol"),
+    path("login/enrol/qr.svg", views_mfa.mfa_enrol_qr, name="mfa_qr"),
+    path("logout/", views_auth.logout_view, name="logout"),
+    path("account/", views_account.account, name="account"),
+    path("account/password/", views_account.password_change_view, name="password_change"),
+    path("account/sessions/end-others/", views_account.account_end_other_sessions, name="end_other_sessions"),
+    path("security/locks/", views_security.locked_accounts, name="locked_accounts"),
+    path("security/locks/<int:block_id>/unlock/", views_security.account_unlock, name="account_unlock"),
 ]
 
 # Organisation management (ORG-1..3) and the directory.
