@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from conftest import TEST_PASSWORD
+from kehu.org.factories import TEST_PASSWORD
 from kehu.compliance import actions
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock

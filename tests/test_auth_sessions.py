@@ -8,7 +8,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from conftest import TEST_PASSWORD
+from kehu.org.factories import TEST_PASSWORD
 from kehu.compliance import actions
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock
