@@ -19,7 +19,7 @@ FLAGS = [
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def chromium(django_db_setup):
     if not os.path.exists(CHROMIUM):
         if os.environ.get("KEHU_REQUIRE_BROWSER") == "1":
             pytest.fail(f"Chromium not found at {CHROMIUM} and KEHU_REQUIRE_BROWSER=1")
@@ -29,8 +29,15 @@ def chromium():
     # Playwright's sync API keeps an event loop on this thread; the Django calls the tests make
     # from it are ordinary synchronous ones.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connections
 
+    serialized = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
     with sync_playwright() as playwright:
+        # With that loop running, Django hands this thread new connection objects, which lack the
+        # contents serialized at database set-up: serialized_rollback would restore nothing.
+        for alias, contents in serialized.items():
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
         browser.close()

@@ -6,24 +6,31 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kehu.org.forms import BootstrapForm
 
-class LoginForm(forms.Form):
-    username = forms.CharField(label=_("用户名"), max_length=150)
+
+def _secret(autocomplete: str, **attrs) -> forms.PasswordInput:
+    return forms.PasswordInput(attrs={"autocomplete": autocomplete, **attrs})
+
+
+class LoginForm(BootstrapForm):
+    username = forms.CharField(label=_("用户名"), max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
     # No max_length below a passphrase's: 64+ characters are accepted untruncated (AUTH-2).
-    password = forms.CharField(label=_("密码"), max_length=4096, strip=False, widget=forms.PasswordInput)
+    password = forms.CharField(label=_("密码"), max_length=4096, strip=False, widget=_secret("current-password"))
 
 
-class CodeForm(forms.Form):
-    code = forms.CharField(label=_("验证码"), max_length=32)
+class CodeForm(BootstrapForm):
+    code = forms.CharField(label=_("验证码"), max_length=32, widget=forms.TextInput(
+        attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}))
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(BootstrapForm):
     old_password = forms.CharField(label=_("当前密码"), strip=False, max_length=4096,
-                                   widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
-    new_password1 = forms.CharField(label=_("新密码"), strip=False, max_length=4096,
-                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+                                   widget=_secret("current-password", autofocus=True))
+    new_password1 = forms.CharField(label=_("新密码"), strip=False, max_length=4096, widget=_secret("new-password"))
     new_password2 = forms.CharField(label=_("再次输入新密码"), strip=False, max_length=4096,
-                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+                                    widget=_secret("new-password"))
 
     def clean(self):
         data = super().clean()

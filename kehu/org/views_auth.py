@@ -32,7 +32,7 @@ def login_view(request):
     if request.user.is_authenticated:
         return redirect(safe_next(request, next_url))
     form = LoginForm(request.POST or None)
-    status = 200
+    status, refusal = 200, ""
     if request.method == "POST" and form.is_valid():
         result = authentication.login_attempt(
             username=form.cleaned_data["username"], password=form.cleaned_data["password"], ip=context.current().ip
@@ -45,14 +45,15 @@ def login_view(request):
             return redirect("org:mfa")
         if result.outcome is Outcome.THROTTLED:
             status = 429
-            form.add_error(None, _("登录尝试过于频繁，请 %(minutes)d 分钟后再试。")
-                           % {"minutes": settings.KEHU_IP_THROTTLE["block_minutes"]})
+            refusal = _("登录尝试过于频繁，请 %(minutes)d 分钟后再试。") % {
+                "minutes": settings.KEHU_IP_THROTTLE["block_minutes"]}
         else:
             # One message for a wrong password, an unknown, disabled or locked account (AUTH-3).
-            form.add_error(None, _("用户名或密码错误。连续输错 %(failures)d 次，账号将被锁定 %(minutes)d 分钟。")
-                           % {"failures": settings.KEHU_LOCKOUT["failures"], "minutes": settings.KEHU_LOCKOUT["lock_minutes"]})
-    # The typed username is not echoed back: every refusal renders the very same page.
-    return render(request, "org/login.html", {"form": form, "next": next_url}, status=status)
+            refusal = _("用户名或密码错误。连续输错 %(failures)d 次，账号将被锁定 %(minutes)d 分钟。") % {
+                "failures": settings.KEHU_LOCKOUT["failures"], "minutes": settings.KEHU_LOCKOUT["lock_minutes"]}
+        # A blank form: the typed username is not echoed, so every refusal is the very same page.
+        form = LoginForm()
+    return render(request, "org/login.html", {"form": form, "next": next_url, "refusal": refusal}, status=status)
 
 
 @login_not_required
