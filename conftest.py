@@ -35,31 +35,40 @@ def _is_transactional(request) -> bool:
     )
 
 
+_AUDIT_TABLES = ("compliance_auditentry", "compliance_auditchainhead")
+_pg_triggers_off = {"on": False}
+
+
 @pytest.fixture(autouse=True)
-def _empty_audit_tables_before_flush(request):
-    """A transactional test ends with a flush (DELETE/TRUNCATE of every table), which the audit
-    log's append-only triggers rightly refuse once a test has signed in (and so written an audit
-    row). Before that flush, empty the audit tables with their triggers briefly switched off.
-    This fixture's teardown runs before pytest-django's, which does the flush."""
+def _audit_triggers_let_flush_through(request, django_db_blocker):
+    """A transactional test ends with a flush (DELETE on SQLite, TRUNCATE on PostgreSQL of every
+    table), which the audit log's append-only triggers rightly refuse once the test wrote an audit
+    row (any sign-in does). This fixture's teardown runs just before pytest-django's flush:
+    SQLite: empty the audit tables with their triggers dropped and recreated around it;
+    PostgreSQL: switch user triggers off for the connection (session_replication_role) and back on
+    when the next test starts, so no test body ever runs without them."""
+    from django.db import connection
+
+    if _pg_triggers_off["on"]:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+        # Inside a test's transaction the SET is undone at rollback: switch on again next time.
+        _pg_triggers_off["on"] = connection.in_atomic_block
     yield
     if not _is_transactional(request):
         return
-    from django.db import connection
-
-    tables = ("compliance_auditentry", "compliance_auditchainhead")
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (%s, %s)", tables)
-            triggers = [row[0] for row in cursor.fetchall()]
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (%s, %s)", tables)
-            for (name,) in cursor.fetchall():
+            names = ", ".join(["%s"] * len(_AUDIT_TABLES))
+            cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({names})",
+                           _AUDIT_TABLES)
+            triggers = cursor.fetchall()
+            for name, _sql in triggers:
                 cursor.execute(f'DROP TRIGGER "{name}"')
-            for table in tables:
+            for table in _AUDIT_TABLES:
                 cursor.execute(f'DELETE FROM "{table}"')
-            for sql in triggers:
+            for _name, sql in triggers:
                 cursor.execute(sql)
         elif connection.vendor == "postgresql":
-            for table in tables:
-                cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
-                cursor.execute(f'DELETE FROM "{table}"')
-                cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER USER')
+            cursor.execute("SET session_replication_role = replica")
+            _pg_triggers_off["on"] = True
