@@ -6,11 +6,11 @@ import re
 import pytest
 from django.urls import reverse
 
-from kehu.org.factories import TEST_PASSWORD
 from kehu.compliance import actions
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock
 from kehu.org import roles
+from kehu.org.factories import TEST_PASSWORD
 from kehu.org.models import LoginAttempt, LoginBlock
 
 pytestmark = pytest.mark.django_db

@@ -9,11 +9,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from kehu.org.factories import TEST_PASSWORD
 from kehu.compliance import actions
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock, crypto
 from kehu.org import mfa, roles
+from kehu.org.factories import TEST_PASSWORD
 from kehu.org.models import LoginBlock, RecoveryCode, Role, TOTPDevice
 
 pytestmark = pytest.mark.django_db

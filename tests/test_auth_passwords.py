@@ -11,12 +11,12 @@ from django.contrib.auth.hashers import make_password
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from kehu.org.factories import TEST_PASSWORD
 from kehu.compliance import actions
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock
 from kehu.core.errors import DomainError
 from kehu.org import roles
+from kehu.org.factories import TEST_PASSWORD
 from kehu.org.models import PasswordHistory, UserSession
 from kehu.org.passwords_change import password_change
 

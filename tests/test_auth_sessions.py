@@ -8,11 +8,11 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from kehu.org.factories import TEST_PASSWORD
 from kehu.compliance import actions
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock
 from kehu.org import roles
+from kehu.org.factories import TEST_PASSWORD
 from kehu.org.models import ApiToken, UserSession
 from kehu.org.sessions import end_all_sessions
 

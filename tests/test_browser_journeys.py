@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from kehu.org.factories import TEST_PASSWORD
 from kehu.org import roles
+from kehu.org.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 _frozen: list[dt.datetime] = []
 

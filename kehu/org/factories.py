@@ -6,7 +6,6 @@ import factory
 
 from kehu.org.models import Company, Department, Role, User, UserRole
 
-
 # The password every factory-made user has; tests sign in with it.
 TEST_PASSWORD = "Kehu-test-Pa55"
 

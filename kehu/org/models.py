@@ -264,6 +264,9 @@ class UserRole(models.Model):
             models.UniqueConstraint(fields=["user"], condition=~Q(admin_duty=""), name="org_userrole_one_admin_duty"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.role_id}"
+
     def save(self, *args, **kwargs):
         self.admin_duty = self.role.duty if self.role.is_admin_duty else ""
         super().save(*args, **kwargs)
@@ -296,6 +299,9 @@ class LoginAttempt(models.Model):
     class Meta:
         indexes = [models.Index(fields=["username", "at"]), models.Index(fields=["ip", "at"])]
 
+    def __str__(self) -> str:
+        return f"{self.username}@{self.ip} {'ok' if self.succeeded else 'failed'}"
+
 
 class UserSession(models.Model):
     """Links a Django session to its user so sessions can be counted (≤ 3) and ended on disable."""
@@ -306,6 +312,9 @@ class UserSession(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
 
+    def __str__(self) -> str:
+        return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class TOTPDevice(models.Model):
     """RFC 6238 second factor. The secret is stored encrypted; ``last_step`` makes each code single-use."""
@@ -315,11 +324,17 @@ class TOTPDevice(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_step = models.BigIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"TOTP of {self.user_id}"
+
 
 class RecoveryCode(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
     code_hash = models.CharField(max_length=64)
     used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id}"
 
 
 class ApiToken(models.Model):
@@ -334,6 +349,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})" if self.name else f"{self.prefix}…"
+
 
 class PasswordHistory(models.Model):
     """Hashes of earlier passwords: the last five may not be reused (AUTH-2)."""
@@ -344,6 +362,9 @@ class PasswordHistory(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"password of {self.user_id} until {self.created_at:%Y-%m-%d}"
 
 
 class LoginBlock(models.Model):
@@ -366,3 +387,6 @@ class LoginBlock(models.Model):
     class Meta:
         indexes = [models.Index(fields=["kind", "key", "until"])]
         ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} until {self.until:%Y-%m-%d %H:%M}"
