@@ -56,7 +56,8 @@ class SessionPolicyMiddleware:
         if now - seen >= sessions.idle_limit(user):
             sessions.session_end(request, reason="idle_timeout")
             return None
-        session[sessions.SEEN_AT] = now
+        # Never moved backwards: a clock set back (or a test's frozen past) does not age the session.
+        session[sessions.SEEN_AT] = max(seen, now)
 
         if user.requires_mfa and not session.get(authentication.MFA_VERIFIED):
             if _is_api(request):
