@@ -144,6 +144,45 @@ def test_right_password_without_the_second_factor_reaches_no_page(client, make_u
             assert response.status_code == 302 and response["Location"].startswith("/login/"), url
 
 
+def plain_paths(patterns=None, prefix=""):
+    """Every URL of the site that takes no argument (the API has its own authentication)."""
+    from django.urls import URLPattern, get_resolver
+
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(entry.pattern)
+        if "<" in route or route.startswith("api/"):
+            continue
+        if isinstance(entry, URLPattern):
+            yield "/" + route
+        else:
+            yield from plain_paths(entry.url_patterns, route)
+
+
+OPEN_PATHS = {"/login/", "/login/verify/", "/login/enrol/", "/login/enrol/qr.svg", "/health", "/i18n/setlang/",
+              "/logout/"}
+
+
+@pytest.mark.req("SEC-1")
+def test_password_alone_opens_no_page_of_the_whole_site(client, make_user):
+    user = make_user(roles.SYSTEM_ADMIN, username="sys.walk")
+    enrolled(user)
+    at = T0 + 10 * STEP
+    password_step(client, "sys.walk", at=at)
+    paths = sorted(set(plain_paths()) - OPEN_PATHS)
+    assert len(paths) > 10
+    with clock.frozen(at):
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 302 and response["Location"].startswith("/login/"), path
+
+
+@pytest.mark.req("SEC-1")
+def test_second_factor_pages_without_a_pending_sign_in(client):
+    assert client.get(reverse("org:mfa"))["Location"] == reverse("org:login")
+    assert client.get(reverse("org:mfa_enrol"))["Location"] == reverse("org:login")
+    assert client.get(reverse("org:mfa_qr")).status_code == 404
+
+
 @pytest.mark.req("SEC-1")
 def test_totp_code_signs_in_once_and_is_refused_the_second_time(make_user):
     user = make_user(roles.SECURITY_ADMIN, username="sec.huang")

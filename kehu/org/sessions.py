@@ -53,6 +53,7 @@ def on_login(sender, request, user, **kwargs) -> None:
     ctx = context.current()
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(last_login=now)
+        user.last_login = now
         UserSession.objects.update_or_create(
             session_key=session.session_key,
             defaults={"user": user, "created_at": now, "ip": ctx.ip, "user_agent": ctx.user_agent},
