@@ -22,7 +22,7 @@ from kehu.org.models import LoginAttempt, LoginBlock, User
 
 MFA_VERIFIED = "kehu_mfa_verified"  # the session passed the second factor (the conftest relies on this key)
 PENDING = "kehu_mfa_pending"
-PENDING_SECONDS = 5 * 60
+PENDING_SECONDS = 10 * 60  # room to install an authenticator app at first enrolment
 
 
 class Outcome(enum.Enum):

@@ -47,6 +47,8 @@ def lock_account_if_due(*, user: User, username: str, now: dt.datetime) -> Login
     """After a failure on a known account: lock it when the failures reach the limit. Call inside
     the login transaction, after recording the failure."""
     rule = settings.KEHU_LOCKOUT
+    # One failure at a time per account, so two concurrent ones cannot both start a lock.
+    User.objects.select_for_update().filter(pk=user.pk).first()
     if active_block(LoginBlock.ACCOUNT, username, now):
         return None
     since = _count_from(LoginBlock.ACCOUNT, username, now, dt.timedelta(minutes=rule["window_minutes"]))
