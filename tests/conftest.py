@@ -41,6 +41,7 @@ def chromium(django_db_setup):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
         browser.close()
+        connections.close_all()  # those connections, else the test database cannot be dropped
 
 
 @pytest.fixture
