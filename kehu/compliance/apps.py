@@ -9,3 +9,8 @@ class ComplianceConfig(AppConfig):
 
     def ready(self):
         from kehu.compliance import actions  # noqa: F401  (fills the action registry)
+        from kehu.org import permissions
+        from kehu.web import navigation
+
+        navigation.add(navigation.NavItem(navigation.SECTION_SYSTEM, _("审计日志"), "compliance:audit_list",
+                                          permissions.AUDIT_VIEW))
