@@ -36,7 +36,7 @@ POSTGRES_REVERSE = [
 
 def _run(schema_editor, statements_by_vendor):
     for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)  # None: the plpgsql bodies contain a literal %
 
 
 def forwards(apps, schema_editor):

@@ -60,12 +60,12 @@ POSTGRES_REVERSE = [
 
 def forwards(apps, schema_editor):
     for statement in {"sqlite": SQLITE, "postgresql": POSTGRES}.get(schema_editor.connection.vendor, []):
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)  # None: the plpgsql bodies contain a literal %
 
 
 def backwards(apps, schema_editor):
     for statement in {"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE}.get(schema_editor.connection.vendor, []):
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)  # None: the plpgsql bodies contain a literal %
 
 
 class Migration(migrations.Migration):
