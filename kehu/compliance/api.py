@@ -1,7 +1,5 @@
 """GET /api/v1/audit-entries: the audit-log search for tools (same filters as the page)."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from django.utils.translation import gettext as _
@@ -65,5 +63,5 @@ def list_audit_entries(request, filters: Query[AuditQuery]):
     user = _caller(request)
     found = AuditFilters(**filters.dict())
     entries = selectors.audit_entries_for(user, found)
-    services.audit_log_read(actor=user, filters={**found.as_dict(), "channel": "api"})
+    services.audit_log_read(actor=user, filters=found.as_dict())
     return entries

@@ -33,8 +33,9 @@ def audit_list(request):
         except DomainError as exc:
             form.add_error(exc.field, exc.message)
         else:
-            services.audit_log_read(actor=request.user, filters=filters.as_dict())
             page = selectors.audit_page(entries, after_seq=_cursor(request))
+            # Recorded before anything is shown: if the record fails, the reader sees nothing.
+            services.audit_log_read(actor=request.user, filters=filters.as_dict())
     query = request.GET.copy()
     query.pop("after", None)
     rows = [(entry, audit.action_label(entry.action)) for entry in page.entries] if page else []
