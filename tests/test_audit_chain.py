@@ -131,3 +131,10 @@ def test_ipv6_and_line_breaks_hash_as_stored(make_user):
     assert "\n" not in stored.reason and "\r" not in stored.user_agent
     assert len(stored.user_agent) == 300
     assert audit.verify().ok
+
+
+def test_a_purge_entry_without_its_boundary_is_named(chain, make_user):
+    with transaction.atomic():
+        bogus = audit.record(None, actions.AUDIT_PURGE, None, {"count": 3})
+    result = audit.verify()
+    assert (result.ok, result.first_bad_seq, result.action) == (False, bogus.seq, actions.AUDIT_PURGE)

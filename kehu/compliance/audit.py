@@ -168,10 +168,21 @@ def purge_boundary() -> tuple[int, str]:
     from kehu.compliance.actions import AUDIT_PURGE
     from kehu.compliance.models import AuditEntry
 
-    last_purge = AuditEntry.objects.filter(action=AUDIT_PURGE).order_by("-seq").only("data").first()
+    last_purge = AuditEntry.objects.filter(action=AUDIT_PURGE).order_by("-seq").first()
     if last_purge is None:
         return 0, GENESIS_HASH
-    return int(last_purge.data["through_seq"]), str(last_purge.data["through_hash"])
+    try:
+        return int(last_purge.data["through_seq"]), str(last_purge.data["through_hash"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BrokenBoundary(last_purge) from exc
+
+
+class BrokenBoundary(Exception):
+    """The last purge entry does not say where the purge stopped; only ``audit_purge`` writes it."""
+
+    def __init__(self, entry):
+        super().__init__(f"purge entry #{entry.seq} has no boundary")
+        self.entry = entry
 
 
 def verify(*, chunk_size: int = 2000) -> VerifyResult:
@@ -187,7 +198,10 @@ def verify(*, chunk_size: int = 2000) -> VerifyResult:
                             entry.occurred_at if entry else None, entry.action if entry else "")
 
     checked = 0
-    expected_seq, expected_prev = purge_boundary()
+    try:
+        expected_seq, expected_prev = purge_boundary()
+    except BrokenBoundary as exc:
+        return bad(exc.entry.seq, _("清理记录缺少边界信息"), exc.entry)
     expected_seq += 1
     previous = None
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=chunk_size):
