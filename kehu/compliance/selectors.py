@@ -37,7 +37,10 @@ def audit_entries_for(user, filters: AuditFilters) -> QuerySet[AuditEntry]:
     _validate(filters)
     entries = AuditEntry.objects.all()
     if filters.user:
-        entries = entries.filter(actor_id__in=User.objects.filter(username__iexact=filters.user).values("pk"))
+        # The id first, then a plain equality: a subquery here makes PostgreSQL walk the whole
+        # time index for a user with few entries instead of using (actor, occurred_at).
+        actor_id = User.objects.filter(username__iexact=filters.user).values_list("pk", flat=True).first()
+        entries = entries.filter(actor_id=actor_id) if actor_id is not None else entries.none()
     if filters.action:
         entries = entries.filter(action=filters.action)
     if filters.target_type:
