@@ -29,3 +29,23 @@ def login(client):
         return client
 
     return do
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_guards_lifted_for_flush():
+    """A transactional test (transactional_db, live_server) ends by emptying every table, which the
+    audit log's append-only triggers rightly refuse. Lift them for that flush only."""
+    from django.db import connections
+    from django.test import TransactionTestCase
+
+    from kehu.compliance import guards
+
+    original = TransactionTestCase._fixture_teardown
+
+    def teardown(self):
+        with guards.lifted(connections["default"]):
+            original(self)
+
+    TransactionTestCase._fixture_teardown = teardown
+    yield
+    TransactionTestCase._fixture_teardown = original

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from kehu.compliance import actions, audit
+from kehu.compliance import actions, audit, guards
 from kehu.compliance.models import AuditEntry
 from kehu.org.factories import CompanyFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("SEC-5")]
 
-GUARDS = [importlib.import_module(f"kehu.compliance.migrations.{name}")
-          for name in ("0002_audit_append_only", "0003_audit_guards")]
-
-
 def privileged(sql: str, params=(), *, restore: bool = True) -> None:
-    """Run ``sql`` the way a DBA could: drop the guard triggers, change the table, put them back."""
-    vendor = connection.vendor
-    reverse = {"sqlite": "SQLITE_REVERSE", "postgresql": "POSTGRES_REVERSE"}[vendor]
-    forward = {"sqlite": "SQLITE", "postgresql": "POSTGRES"}[vendor]
+    """Run ``sql`` the way a DBA could: drop the guard triggers, change the table, maybe put them back."""
+    guards.drop_guards(connection)
     with connection.cursor() as cursor:
-        for module in reversed(GUARDS):
-            for statement in getattr(module, reverse):
-                cursor.execute(statement)
         cursor.execute(sql, params)
-        if restore:
-            for module in GUARDS:
-                for statement in getattr(module, forward):
-                    cursor.execute(statement)
+    if restore:
+        guards.create_guards(connection)
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@
   RAISE(ABORT) already does, and callers handle one exception type on both databases.
 - The chain head may only move forward, onto the hash of an existing entry, and is never deleted:
   without this, deleting the last rows and rolling the head back would go unnoticed by verify.
-- TRUNCATE stays refused for the application's role but is let through for a superuser, who can
-  disable triggers anyway: that is what lets the test runner (and a restore) empty the tables.
 """
 
 from django.db import migrations
@@ -28,9 +26,6 @@ POSTGRES = [
          IF TG_OP = 'DELETE' AND OLD.occurred_at < now() - interval '180 days' THEN
            RETURN OLD;
          END IF;
-         IF TG_OP = 'TRUNCATE' AND (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
-           RETURN NULL;
-         END IF;
          RAISE EXCEPTION 'audit log is append-only (% refused)', TG_OP
            USING ERRCODE = 'integrity_constraint_violation';
        END $$ LANGUAGE plpgsql""",
@@ -39,9 +34,6 @@ POSTGRES = [
          IF TG_OP = 'UPDATE' AND NEW.id = OLD.id AND NEW.seq > OLD.seq AND NEW.hash IS NOT DISTINCT FROM
             (SELECT hash FROM compliance_auditentry WHERE seq = NEW.seq) THEN
            RETURN NEW;
-         END IF;
-         IF TG_OP = 'TRUNCATE' AND (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
-           RETURN NULL;
          END IF;
          RAISE EXCEPTION 'audit chain head only moves forward onto an existing entry (% refused)', TG_OP
            USING ERRCODE = 'integrity_constraint_violation';
