@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from kehu.compliance.api import router as audit_router
 api = NinjaAPI(title="Kehu API", version="1", urls_namespace="api")
 
 # --- appended by the organisation branch ---
@@ -22,3 +23,5 @@ api.add_router("/admin", org_admin_router)
 from kehu.policy.api import router as policy_router  # noqa: E402
 
 api.add_router("/policy-versions", policy_router)
+
+api.add_router("/audit-entries", audit_router)

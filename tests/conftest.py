@@ -31,17 +31,13 @@ def chromium(django_db_setup):
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from django.db import connections
 
-    serialized = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
     with sync_playwright() as playwright:
-        # With that loop running, Django hands this thread new connection objects, which lack the
-        # contents serialized at database set-up: serialized_rollback would restore nothing.
-        for alias, contents in serialized.items():
-            if contents is not None:
-                connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
         browser.close()
-        connections.close_all()  # those connections, else the test database cannot be dropped
+        # With Playwright's loop running Django handed this thread connections of their own:
+        # close them, else the test database cannot be dropped.
+        connections.close_all()
 
 
 @pytest.fixture
@@ -61,3 +57,17 @@ def phone_page(chromium):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def defaults_seeded(transactional_db):
+    """What the data migrations install (default roles, policy version 1), again after the flush
+    that ends every transactional test has emptied the tables."""
+    import importlib
+
+    from django.apps import apps
+
+    from kehu.org.roles import ensure_default_roles
+
+    ensure_default_roles(apps.get_model("org", "Role"))
+    importlib.import_module("kehu.policy.migrations.0003_default_policy").forwards(apps, None)

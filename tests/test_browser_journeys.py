@@ -7,7 +7,7 @@ import pytest
 from kehu.org import roles
 from kehu.org.factories import TEST_PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("defaults_seeded")]
 
 
 @pytest.mark.req("PLAT-1", "SEC-1")

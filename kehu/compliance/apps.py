@@ -8,4 +8,14 @@ class ComplianceConfig(AppConfig):
     verbose_name = _("合规与审计")
 
     def ready(self):
-        from kehu.compliance import actions  # noqa: F401  (fills the action registry)
+        import datetime as dt
+
+        from kehu.compliance import actions, tasks  # noqa: F401  (actions fills the action registry)
+        from kehu.core import schedule
+        from kehu.org import permissions
+        from kehu.web import navigation
+
+        schedule.periodic(tasks.purge_audit_log, daily_at=dt.time(3, 0))
+
+        navigation.add(navigation.NavItem(navigation.SECTION_SYSTEM, _("审计日志"), "compliance:audit_list",
+                                          permissions.AUDIT_VIEW))

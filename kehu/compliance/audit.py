@@ -26,10 +26,16 @@ class Action:
 
 
 ACTIONS: dict[str, Action] = {}
+RESULTS = frozenset({"ok", "denied", "failed"})
+GENESIS_HASH = "0" * 64
 
 
 def register_action(code: str, label) -> str:
-    ACTIONS.setdefault(code, Action(code, label))
+    existing = ACTIONS.get(code)
+    if existing is not None and str(existing.label) != str(label):
+        # Two apps claiming one code for different events would make the log ambiguous.
+        raise ValueError(f"audit action {code!r} registered twice with different labels")
+    ACTIONS[code] = Action(code, label)
     return code
 
 
@@ -76,9 +82,12 @@ def _normalise(data) -> dict:
     return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
-def _escape(text: str) -> str:
-    # Log injection (AUD-5): no raw line breaks in logged free text.
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+def _escape(text: str, limit: int | None = None) -> str:
+    # Log injection (AUD-5): no raw line breaks in logged free text. Cut *after* escaping, so the
+    # escaped text still fits its column (PostgreSQL refuses an over-long value, which would
+    # fail the business write with it).
+    escaped = text.replace("\r", "\\r").replace("\n", "\\n")
+    return escaped[:limit] if limit is not None else escaped
 
 
 def _describe(target) -> tuple[str, str, str]:
@@ -86,9 +95,16 @@ def _describe(target) -> tuple[str, str, str]:
         return "", "", ""
     if isinstance(target, tuple):
         kind, ident, label = target
-        return kind, str(ident), str(label)[:200]
+        return str(kind), str(ident), str(label)
     meta = target._meta
-    return f"{meta.app_label}.{meta.model_name}", str(target.pk), str(target)[:200]
+    return f"{meta.app_label}.{meta.model_name}", str(target.pk), str(target)
+
+
+def _stored_ip(ip: str | None) -> str | None:
+    # Hash the address as the database will give it back: the field normalises IPv6 on save.
+    from kehu.compliance.models import AuditEntry
+
+    return AuditEntry._meta.get_field("ip").get_prep_value(ip) if ip else None
 
 
 def record(actor, action: str, target=None, data: dict | None = None, *, result: str = "ok", reason: str = ""):
@@ -97,6 +113,8 @@ def record(actor, action: str, target=None, data: dict | None = None, *, result:
 
     if action not in ACTIONS:
         raise ValueError(f"audit action {action!r} is not registered")
+    if result not in RESULTS:
+        raise ValueError(f"audit result must be one of {sorted(RESULTS)}, not {result!r}")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the service's transaction")
     ctx = context.current()
@@ -107,19 +125,19 @@ def record(actor, action: str, target=None, data: dict | None = None, *, result:
         seq=head.seq + 1,
         occurred_at=clock.now(),
         actor=actor,
-        actor_name=actor.username if actor else "",
-        actor_roles=",".join(sorted(actor.role_codes)) if actor else "",
+        actor_name=actor.username[:150] if actor else "",
+        actor_roles=",".join(sorted(actor.role_codes))[:300] if actor else "",
         action=action,
         result=result,
-        target_type=target_type,
-        target_id=target_id,
-        target_repr=_escape(target_repr),
+        target_type=_escape(target_type, 64),
+        target_id=_escape(target_id, 64),
+        target_repr=_escape(target_repr, 200),
         data=_normalise(data),
         reason=_escape(reason or ""),
-        request_id=ctx.request_id,
-        ip=ctx.ip,
-        user_agent=_escape(ctx.user_agent),
-        channel=ctx.channel,
+        request_id=ctx.request_id[:64],
+        ip=_stored_ip(ctx.ip),
+        user_agent=_escape(ctx.user_agent, 300),
+        channel=ctx.channel[:10],
         prev_hash=head.hash,
     )
     entry.hash = chain_hash(entry)
@@ -131,29 +149,76 @@ def record(actor, action: str, target=None, data: dict | None = None, *, result:
 
 @dataclass(frozen=True)
 class VerifyResult:
+    """``first_bad_seq`` names the first row that is altered or missing; ``occurred_at`` and
+    ``action`` are that row's stored values when it still exists (None when it is missing)."""
+
     ok: bool
     checked: int
     first_bad_seq: int | None = None
     problem: str = ""
+    occurred_at: object = None
+    action: str = ""
+
+
+def purge_boundary() -> tuple[int, str]:
+    """(seq, hash) of the last row the retention purge removed; (0, genesis) before any purge.
+
+    The purge writes this into its own chained entry, so rows cut from the start of the chain
+    by anyone else show up as missing."""
+    from kehu.compliance.actions import AUDIT_PURGE
+    from kehu.compliance.models import AuditEntry
+
+    last_purge = AuditEntry.objects.filter(action=AUDIT_PURGE).order_by("-seq").first()
+    if last_purge is None:
+        return 0, GENESIS_HASH
+    try:
+        return int(last_purge.data["through_seq"]), str(last_purge.data["through_hash"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BrokenBoundary(last_purge) from exc
+
+
+class BrokenBoundary(Exception):
+    """The last purge entry does not say where the purge stopped; only ``audit_purge`` writes it."""
+
+    def __init__(self, entry):
+        super().__init__(f"purge entry #{entry.seq} has no boundary")
+        self.entry = entry
 
 
 def verify(*, chunk_size: int = 2000) -> VerifyResult:
-    """Walk the chain from its oldest kept row; name the first row whose content or link is wrong."""
+    """Walk the chain from its oldest kept row; name the first row whose content or link is wrong.
+
+    The oldest kept row must follow the boundary the last purge recorded, each row must link to
+    the one before it, and the chain head (updated with every insert) must match the last row,
+    so rows cut from the start, the middle or the end are all named."""
     from kehu.compliance.models import AuditChainHead, AuditEntry
 
+    def bad(seq, problem, entry=None) -> VerifyResult:
+        return VerifyResult(False, checked, seq, str(problem),
+                            entry.occurred_at if entry else None, entry.action if entry else "")
+
     checked = 0
+    try:
+        expected_seq, expected_prev = purge_boundary()
+    except BrokenBoundary as exc:
+        return bad(exc.entry.seq, _("清理记录缺少边界信息"), exc.entry)
+    expected_seq += 1
     previous = None
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=chunk_size):
-        if previous is not None:
-            if entry.seq != previous.seq + 1:
-                return VerifyResult(False, checked, previous.seq + 1, str(_("缺少审计记录（序号不连续）")))
-            if entry.prev_hash != previous.hash:
-                return VerifyResult(False, checked, entry.seq, str(_("链接的上一条哈希不符")))
+        if entry.seq != expected_seq:
+            return bad(expected_seq, _("缺少审计记录（序号不连续）"))
+        if entry.prev_hash != expected_prev:
+            return bad(entry.seq, _("链接的上一条哈希不符"), entry)
         if not hmac.compare_digest(entry.hash, chain_hash(entry)):
-            return VerifyResult(False, checked, entry.seq, str(_("记录内容已被篡改")))
+            return bad(entry.seq, _("记录内容已被篡改"), entry)
         checked += 1
         previous = entry
+        expected_seq, expected_prev = entry.seq + 1, entry.hash
     head = AuditChainHead.objects.filter(id=1).first()
-    if head and previous and (head.seq != previous.seq or head.hash != previous.hash):
-        return VerifyResult(False, checked, previous.seq + 1, str(_("链尾记录缺失")))
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    last_seq = expected_seq - 1
+    if head_seq > last_seq:
+        return bad(last_seq + 1, _("链尾记录缺失"))
+    if head_seq != last_seq or not hmac.compare_digest(head_hash, expected_prev):
+        return bad(last_seq, _("链头与最后一条记录不符"), previous)
     return VerifyResult(True, checked)

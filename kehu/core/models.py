@@ -16,3 +16,19 @@ class TimeStampedModel(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
         super().save(*args, **kwargs)
+
+
+class ScheduleSlot(models.Model):
+    """One row per periodic task per slot: the unique constraint is what makes several workers
+    running the scheduler at once enqueue a sweep only once per slot (kehu.core.schedule)."""
+
+    task_name = models.CharField(max_length=200)
+    slot_start = models.DateTimeField()
+    enqueued_at = models.DateTimeField(default=clock.now)
+    result_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["task_name", "slot_start"], name="core_scheduleslot_once")]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} @ {self.slot_start.isoformat()}"
