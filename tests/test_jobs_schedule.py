@@ -101,3 +101,9 @@ def test_racing_schedulers_enqueue_once():
     assert sorted(len(r) for r in results) == [0, 0, 0, 1]
     assert ScheduleSlot.objects.count() == 1
     assert DBTaskResult.objects.filter(task_path=entries[0].name).count() == 1
+
+
+@pytest.mark.req("SEC-1")
+def test_the_inactive_user_sweep_is_registered_daily_at_two():
+    entry = schedule.REGISTRY["kehu.org.tasks.disable_inactive_users"]
+    assert entry.daily_at == dt.time(2, 0) and entry.every is None

@@ -8,10 +8,13 @@ class OrgConfig(AppConfig):
     verbose_name = _("组织与人员")
 
     def ready(self):
+        import datetime as dt
+
         from django.contrib.auth import signals
         from django.contrib.auth.models import update_last_login
 
-        from kehu.org import handover, permissions, sessions
+        from kehu.core import schedule
+        from kehu.org import handover, permissions, sessions, tasks
         from kehu.web import navigation
         from kehu.web.navigation import SECTION_SYSTEM, NavItem
 
@@ -28,3 +31,6 @@ class OrgConfig(AppConfig):
         signals.user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
         signals.user_logged_in.connect(sessions.on_login, dispatch_uid="kehu_track_session")
         navigation.add(NavItem(SECTION_SYSTEM, _("锁定的账号"), "org:locked_accounts", permissions.ACCOUNTS_UNLOCK))
+
+        # AC-7: accounts unused for 90 days are disabled every night.
+        schedule.periodic(tasks.disable_inactive_users, daily_at=dt.time(2, 0))
