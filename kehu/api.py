@@ -1,21 +1,43 @@
-"""The JSON API at /api/v1/ (Django Ninja). Each app adds its router here."""
+"""The JSON API at /api/v1/ (Django Ninja). Each app adds its router here.
 
-from ninja import NinjaAPI
+Conventions (DESIGN.md "API conventions"): bearer-token auth on every operation, 60 requests a
+minute per user, JSON bodies only, one error shape (kehu.core.api_errors), paginated lists
+(kehu.core.pagination), Idempotency-Key on creates (kehu.core.idempotency).
+"""
+
+from ninja import NinjaAPI, Swagger
 
 from kehu.compliance.api import router as audit_router
-api = NinjaAPI(title="Kehu API", version="1", urls_namespace="api")
+from kehu.core import api_errors
+from kehu.core.api_parser import JSONOnlyParser
+from kehu.core.ratelimit import PerUserRateThrottle
+from kehu.org.api import router as org_router
+from kehu.org.api_auth import ApiTokenAuth, docs_access
+
+
+def build_api(*, urls_namespace: str = "api") -> NinjaAPI:
+    """The configured API object; tests build a second one to mount test-only routes."""
+    api = NinjaAPI(
+        title="Kehu API",
+        version="1",
+        urls_namespace=urls_namespace,
+        auth=ApiTokenAuth(),
+        throttle=[PerUserRateThrottle()],
+        parser=JSONOnlyParser(),
+        # Swagger UI from Ninja's own static files; no call to the public validator (PI-8).
+        docs=Swagger(settings={"validatorUrl": None}),
+        docs_decorator=docs_access,
+    )
+    api_errors.install(api)
+    return api
+
+
+api = build_api()
+
+api.add_router("", org_router)
 
 # --- appended by the organisation branch ---
-from kehu.core.errors import DomainError  # noqa: E402
 from kehu.org.api_admin import router as org_admin_router  # noqa: E402
-
-
-@api.exception_handler(DomainError)
-def domain_error(request, exc: DomainError):
-    """The one place a refused operation becomes JSON: stable code, message in the caller's language, field."""
-    body = {"code": exc.code, "message": str(exc.message), "field": exc.field, "details": exc.details}
-    return api.create_response(request, body, status=exc.status)
-
 
 api.add_router("/admin", org_admin_router)
 

@@ -190,6 +190,16 @@ elif TASK_BACKEND == "database":
 else:
     raise ImproperlyConfigured("KEHU_TASK_BACKEND must be 'database' or 'redis'")
 
+# --- Cache: API rate-limit counters (AC-9). In-process by default; Redis when several app servers
+# (or several worker processes) must share one count.
+CACHE_BACKEND = env("CACHE", "locmem")
+if CACHE_BACKEND == "redis":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+elif CACHE_BACKEND == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kehu"}}
+else:
+    raise ImproperlyConfigured("KEHU_CACHE must be 'locmem' or 'redis'")
+
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

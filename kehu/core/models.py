@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -32,3 +33,25 @@ class ScheduleSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} @ {self.slot_start.isoformat()}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a create request carrying an ``Idempotency-Key`` header (PLAT-2).
+
+    A retry with the same key gets the stored answer instead of a second object; a different
+    request under the same key is refused (409). ``request_hash`` covers method, path and body.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    endpoint = models.CharField(max_length=300)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(null=True)  # None: the answer had no body (204)
+    created_at = models.DateTimeField(default=clock.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="core_idempotencykey_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} [{self.key}]"
