@@ -46,3 +46,25 @@ def _audit_guards_lifted_for_flush():
     TransactionTestCase._fixture_teardown = teardown
     yield
     TransactionTestCase._fixture_teardown = original
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; ids repeat across rolled-back tests, so start empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def bearer(db):
+    """``bearer(user)`` → headers carrying a fresh API token for ``user`` (issued as by the CLI)."""
+    from kehu.org.api_tokens import api_token_create
+
+    def make(user, **fields):
+        _token, secret = api_token_create(actor=None, user=user, **fields)
+        return {"Authorization": f"Bearer {secret}"}
+
+    return make
