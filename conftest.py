@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+
 @pytest.fixture
 def make_user(db):
     from kehu.org.factories import UserFactory
