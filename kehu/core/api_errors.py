@@ -30,7 +30,9 @@ def error_body(code: str, message, *, field: str | None = None, details=None) ->
 def not_authenticated_response() -> JsonResponse:
     """401 for a missing, unknown, expired or revoked token (also used outside Ninja's operations)."""
     response = JsonResponse(
-        error_body("not_authenticated", _("需要有效的 API 令牌（Authorization: Bearer …）。")), status=401
+        error_body("not_authenticated", _("需要有效的 API 令牌（Authorization: Bearer …）。")),
+        status=401,
+        content_type="application/json; charset=utf-8",
     )
     response["WWW-Authenticate"] = 'Bearer realm="kehu"'
     return response
