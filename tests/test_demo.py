@@ -1,0 +1,77 @@
+"""PLAT-4 `kehu demo`: the demo company covers every default role (ORG-1, ORG-2) and loads only once."""
+
+import re
+import stat
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from kehu.compliance import actions
+from kehu.compliance.models import AuditEntry
+from kehu.org import roles
+from kehu.org.management.commands.demo import demo_password
+from kehu.org.models import Company, Department, User
+
+pytestmark = [pytest.mark.django_db, pytest.mark.req("PLAT-4", "ORG-1", "ORG-2")]
+
+
+@pytest.fixture
+def var_dir(tmp_path):
+    with override_settings(VAR_DIR=tmp_path):
+        yield tmp_path
+
+
+def run_demo(capsys, *args) -> str:
+    call_command("demo", *args)
+    return capsys.readouterr().out
+
+
+def test_demo_builds_the_company(var_dir, capsys):
+    out = run_demo(capsys)
+    group = Company.objects.get(name="华信控股集团有限公司")
+    assert group.is_group and group.subsidiaries.count() == 2
+    assert Department.objects.count() == 13
+    east = Department.objects.get(name="华东大区")
+    assert east.parent.name == "销售部" and east.head is not None
+    assert not Department.objects.filter(head__isnull=True).exists()
+
+    users = list(User.objects.all())
+    assert 28 <= len(users) <= 32
+    held = {code for user in users for code in user.role_codes}
+    assert set(roles.DEFAULT_ROLES) <= held
+    assert User.objects.filter(manager__isnull=True).count() == 1  # only the general manager
+    assert {u.manager.department.company_id for u in users if u.manager} <= set(Company.objects.values_list("id", flat=True))
+
+    password = re.search(r"password for every demo user:\s+(\S+)", out).group(1)
+    assert len(password) >= 12
+    validate_password(password)
+    assert authenticate(username="zhangwei", password=password) == User.objects.get(username="zhangwei")
+    assert "TOTP" in out
+    for user in users:
+        assert user.username in out and user.full_name in out
+
+    logins = var_dir / "demo-logins.txt"
+    assert stat.S_IMODE(logins.stat().st_mode) == 0o600
+    assert password in logins.read_text(encoding="utf-8")
+    assert AuditEntry.objects.filter(action=actions.USER_CREATE).count() == len(users)
+
+
+def test_demo_passwords_are_random_and_valid():
+    passwords = {demo_password() for _ in range(20)}
+    assert len(passwords) == 20
+    for password in passwords:
+        assert len(password) >= 12
+        validate_password(password)
+
+
+def test_if_empty_leaves_an_existing_database_alone(var_dir, capsys):
+    out = run_demo(capsys)
+    count = User.objects.count()
+    again = run_demo(capsys, "--if-empty")
+    assert again == out.rsplit("(saved to", 1)[0]
+    assert User.objects.count() == count
+    with pytest.raises(CommandError):
+        call_command("demo")
