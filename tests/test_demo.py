@@ -15,7 +15,7 @@ from kehu.org import roles
 from kehu.org.management.commands.demo import demo_password
 from kehu.org.models import Company, Department, User
 
-pytestmark = [pytest.mark.django_db, pytest.mark.req("PLAT-4", "ORG-1", "ORG-2")]
+pytestmark = [pytest.mark.django_db, pytest.mark.req("PLAT-4")]
 
 
 @pytest.fixture
@@ -29,6 +29,7 @@ def run_demo(capsys, *args) -> str:
     return capsys.readouterr().out
 
 
+@pytest.mark.req("ORG-1", "ORG-2")
 def test_demo_builds_the_company(var_dir, capsys):
     out = run_demo(capsys)
     group = Company.objects.get(name="华信控股集团有限公司")

@@ -1,0 +1,1 @@
+"""Test-suite helpers that ship with Kehu (the requirement-marker plugin used by ``kehu trace``)."""
