@@ -60,7 +60,8 @@ def test_security_headers_on_sample_routes(sample_responses):
 
 
 def production_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KEHU_") and k != "DJANGO_SETTINGS_MODULE"}
+    # A clean environment: nothing of the test run's (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KEHU_", "DJANGO_"))}
     return {
         **env,
         "KEHU_PROFILE": "production",
