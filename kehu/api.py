@@ -15,9 +15,14 @@ from kehu.org.api import router as org_router
 from kehu.org.api_auth import ApiTokenAuth, docs_access
 
 
+class KehuAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        return api_errors.document(super().get_openapi_schema(**kwargs))
+
+
 def build_api(*, urls_namespace: str = "api") -> NinjaAPI:
     """The configured API object; tests build a second one to mount test-only routes."""
-    api = NinjaAPI(
+    api = KehuAPI(
         title="Kehu API",
         version="1",
         urls_namespace=urls_namespace,

@@ -29,3 +29,11 @@ def test_schema_is_served_to_token_holders(client, make_user, bearer):
     assert served["components"]["securitySchemes"]["ApiTokenAuth"] == {"type": "http", "scheme": "bearer"}
     listed = served["paths"]["/api/v1/users"]["get"]
     assert {p["name"] for p in listed["parameters"]} >= {"limit", "offset", "q", "department"}
+
+
+def test_every_operation_documents_the_error_shape():
+    document = json.loads(render())
+    assert set(document["components"]["schemas"]["Error"]["properties"]) >= {"code", "message", "field", "details"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert {"4XX", "5XX"} <= set(operation["responses"]), (method, path)

@@ -10,17 +10,41 @@ request id; the traceback goes to the server log (SECURITY.md WEB-5).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 
 from kehu.core.api_parser import UnsupportedMediaType
 from kehu.core.errors import DomainError
 
 logger = logging.getLogger("kehu.api")
+
+
+class ErrorOut(Schema):
+    """The one error shape, for the OpenAPI document."""
+
+    code: str
+    message: str
+    field: str | None = None
+    details: Any = None
+    request_id: str | None = None  # only on 500
+
+
+def document(schema: dict) -> dict:
+    """Add the error shape to every operation of an OpenAPI document (4XX and 5XX answers)."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ErrorOut.model_json_schema()
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            # Status keys as strings, as in JSON (Ninja uses ints; "4XX" sorts beside them then).
+            responses = operation["responses"] = {str(k): v for k, v in operation.get("responses", {}).items()}
+            responses.setdefault("4XX", {"description": "Client error: code, message, field, details", "content": content})
+            responses.setdefault("5XX", {"description": "Server error: code and request_id only", "content": content})
+    return schema
 
 
 def error_body(code: str, message, *, field: str | None = None, details=None) -> dict:
