@@ -69,3 +69,14 @@ def bearer(db):
         return {"Authorization": f"Bearer {secret}"}
 
     return make
+
+
+@pytest.fixture
+def api_client(bearer):
+    """``api_client(user)`` → a test client that sends ``user``'s API token with every request."""
+    from django.test import Client
+
+    def make(user):
+        return Client(headers=bearer(user))
+
+    return make

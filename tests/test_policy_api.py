@@ -38,17 +38,17 @@ def test_anonymous_gets_401(client, versions):
     assert client.get(f"{BASE}/in-force").status_code == 401
 
 
-def test_without_permission_gets_403(make_user, login, versions):
-    client = login(make_user(roles.AUDIT_ADMIN))
+def test_without_permission_gets_403(make_user, api_client, versions):
+    client = api_client(make_user(roles.AUDIT_ADMIN))
     response = client.get(f"{BASE}/{versions[0].pk}")
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
     assert client.get(BASE).status_code == 403
 
 
-def test_reader_lists_history_but_not_drafts(make_user, login, versions):
+def test_reader_lists_history_but_not_drafts(make_user, api_client, versions):
     v1, v2, v3 = versions
-    client = login(make_user(roles.SALESPERSON))
+    client = api_client(make_user(roles.SALESPERSON))
     body = client.get(BASE).json()
     assert body["count"] == 2
     assert [(item["number"], item["status"]) for item in body["items"]] == [(2, "published"), (1, "retired")]
@@ -58,14 +58,14 @@ def test_reader_lists_history_but_not_drafts(make_user, login, versions):
     assert detail["rules"]["exports"]["approval_above_rows"] == 800
 
 
-def test_drafter_sees_the_draft(login, versions):
+def test_drafter_sees_the_draft(api_client, versions):
     v1, v2, v3 = versions
-    client = login(v3.drafted_by)
+    client = api_client(v3.drafted_by)
     assert client.get(f"{BASE}/{v3.pk}").json()["status"] == "draft"
 
 
-def test_in_force_at_a_moment(make_user, login, versions):
-    client = login(make_user(roles.SALESPERSON))
+def test_in_force_at_a_moment(make_user, api_client, versions):
+    client = api_client(make_user(roles.SALESPERSON))
     before = client.get(f"{BASE}/in-force", {"at": "2026-06-30T23:59:59+08:00"}).json()
     after = client.get(f"{BASE}/in-force", {"at": "2026-07-01T00:00:00+08:00"}).json()
     naive_beijing = client.get(f"{BASE}/in-force", {"at": "2026-07-01T00:00:00"}).json()

@@ -13,9 +13,11 @@ from ninja.utils import check_csrf
 
 from kehu.core.errors import NotFound
 from kehu.org import selectors, services
+from kehu.org.api_auth import ApiTokenAuth, SessionAuth
 from kehu.org.models import User
 
-router = Router(tags=["admin"])
+# Administrators drive these from the browser pages too: their session (second factor done) or a token.
+router = Router(tags=["admin"], auth=[ApiTokenAuth(), SessionAuth()])
 
 MAX_PAGE_SIZE = 100
 
