@@ -13,8 +13,6 @@ written to the audit log like any other creation.
 from __future__ import annotations
 
 import os
-import secrets
-import string
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +28,7 @@ from kehu.core import clock, context
 from kehu.org import roles as r
 from kehu.org.factories import CompanyFactory, DepartmentFactory, UserFactory
 from kehu.org.models import Company, Department, Role, User
+from kehu.org.services import random_password
 
 GROUP = ("华信控股集团有限公司", "华信集团")
 COMPANIES = {
@@ -99,16 +98,6 @@ PEOPLE = [
 ]
 
 LOGINS_FILE = "demo-logins.txt"
-
-
-def demo_password(length: int = 16) -> str:
-    """Random, at least 12 characters, every character class present (the validators want three)."""
-    classes = [string.ascii_uppercase, string.ascii_lowercase, string.digits, "-_.!"]
-    chars = [secrets.choice(c) for c in classes]
-    alphabet = "".join(classes)
-    chars += [secrets.choice(alphabet) for _ in range(length - len(chars))]
-    secrets.SystemRandom().shuffle(chars)
-    return "".join(chars)
 
 
 def _employee_no(n: int) -> str:
@@ -203,7 +192,7 @@ class Command(BaseCommand):
             else:
                 self.stdout.write("数据库中已有用户，未加载演示数据。/ Users exist; demo data not loaded.")
             return
-        password = demo_password()
+        password = random_password()
         for n, person in enumerate(PEOPLE, start=1):  # the same rules as any password set in Kehu
             validate_password(password, User(username=person.username, full_name=person.name, employee_no=_employee_no(n)))
         with context.bound(context.RequestContext(channel="cli")), transaction.atomic():
