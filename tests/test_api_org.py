@@ -36,6 +36,7 @@ def test_user_list_is_scoped_and_filtered(client, make_user, bearer, org):
     UserFactory(username="zhangwei", full_name="张伟", department=org["east"])
     UserFactory(username="liuyang", full_name="刘洋", department=org["sales"])
     UserFactory(username="outsider", full_name="陈静", department=org["service"])
+    UserFactory(username="departed", full_name="周磊", department=org["east"], is_active=False)
     headers = bearer(manager)
 
     body = client.get("/api/v1/users", headers=headers).json()
@@ -44,6 +45,9 @@ def test_user_list_is_scoped_and_filtered(client, make_user, bearer, org):
 
     by_department = client.get(f"/api/v1/users?department={org['east'].id}", headers=headers).json()
     assert [u["username"] for u in by_department["items"]] == ["zhangwei"]
+    with_subtree = client.get(f"/api/v1/users?department={org['sales'].id}", headers=headers).json()
+    assert with_subtree["count"] == 3
+    assert client.get("/api/v1/users?department=987654", headers=headers).json()["count"] == 0
     by_name = client.get("/api/v1/users?q=刘", headers=headers).json()
     assert [u["username"] for u in by_name["items"]] == ["liuyang"]
     by_username = client.get("/api/v1/users?q=ZHANG", headers=headers).json()
@@ -86,7 +90,7 @@ def test_user_list_query_count_does_not_grow_with_rows(client, make_user, bearer
     gm = make_user("general_manager", department=org["sales"])
     UserFactory.create_batch(30, department=org["east"], manager=gm)
     headers = bearer(gm)
-    with django_assert_max_num_queries(5):  # token (+ last use), roles, count, page
+    with django_assert_max_num_queries(6):  # token (+ last use), caller's roles, count, page, page's roles
         assert client.get("/api/v1/users", headers=headers).status_code == 200
 
 

@@ -1,19 +1,19 @@
 """Organisation endpoints: who am I, the staff directory and the department tree (ORG-1..3, PLAT-2).
 
-Every list goes through ``visible_to`` (the one data-scope rule, ORG-3), so the API shows
-exactly what the pages show; an object out of scope is 404, as if it did not exist.
+The directory comes from the same selector as the directory page (``selectors.directory_for``:
+the caller's data scope, ORG-3), so the API shows exactly what the pages show; a colleague out
+of scope is 404, as if they did not exist.
 """
 
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from kehu.core.pagination import LimitOffsetPagination
-from kehu.org import permissions
+from kehu.org import permissions, selectors
 from kehu.org.access import require_permission
-from kehu.org.models import Department, User
+from kehu.org.models import Department
 
 router = Router(tags=["org"])
 
@@ -66,8 +66,8 @@ class DepartmentOut(Schema):
 
 
 class UserFilter(Schema):
-    department: int | None = Field(None, description="部门 ID")
-    q: str | None = Field(None, max_length=100, description="用户名或姓名中的任意片段")
+    department: int | None = Field(None, description="部门 ID（含下级部门）")
+    q: str | None = Field(None, max_length=100, description="姓名、用户名或工号中的任意片段")
 
 
 @router.get("/me", response=MeOut, summary="当前用户、角色、权限与数据范围")
@@ -84,26 +84,20 @@ def me(request):
     }
 
 
-def _users_for(user):
-    return User.objects.visible_to(user).select_related("department", "manager")
-
-
-@router.get("/users", response=list[UserOut], summary="用户列表（按数据范围）")
+@router.get("/users", response=list[UserOut], summary="同事通讯录（按数据范围，仅在职）")
 @paginate(LimitOffsetPagination)
 def user_list(request, filters: Query[UserFilter]):
-    require_permission(request.auth, permissions.DIRECTORY_VIEW)
-    users = _users_for(request.auth)
+    department = None
     if filters.department is not None:
-        users = users.filter(department_id=filters.department)
-    if filters.q:
-        users = users.filter(Q(username__icontains=filters.q) | Q(full_name__icontains=filters.q))
-    return users
+        department = Department.objects.filter(pk=filters.department).first()
+        if department is None:
+            return selectors.directory_for(request.auth).none()
+    return selectors.directory_for(request.auth, {"department": department, "q": filters.q})
 
 
-@router.get("/users/{user_id}", response=UserOut, summary="用户详情")
+@router.get("/users/{user_id}", response=UserOut, summary="同事详情")
 def user_detail(request, user_id: int):
-    require_permission(request.auth, permissions.DIRECTORY_VIEW)
-    return get_object_or_404(_users_for(request.auth), pk=user_id)
+    return get_object_or_404(selectors.directory_for(request.auth), pk=user_id)
 
 
 @router.get("/departments", response=list[DepartmentOut], summary="本公司的部门树（按路径排序）")
