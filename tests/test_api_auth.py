@@ -142,3 +142,24 @@ def test_cli_prints_the_secret_once(client, make_user, capsys):
     assert client.get(ME, headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     entry = AuditEntry.objects.get(action=actions.TOKEN_CREATE)
     assert entry.channel == "cli" and entry.actor is None
+
+
+def test_admin_router_takes_a_session_only_after_the_second_factor(client, make_user, login):
+    admin = make_user("system_admin")
+    client.force_login(admin)  # password only: no second factor yet
+    assert client.get("/api/v1/admin/users").status_code == 401
+    assert login(admin).get("/api/v1/admin/users").status_code == 200
+
+
+def test_admin_router_session_writes_need_csrf_and_anonymous_gets_401(make_user):
+    from django.test import Client
+
+    admin = make_user("system_admin")
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post("/api/v1/admin/users", {}, content_type="application/json").status_code == 401
+    strict.force_login(admin)
+    session = strict.session
+    session["kehu_mfa_verified"] = True
+    session.save()
+    refused = strict.post("/api/v1/admin/users", {}, content_type="application/json")
+    assert refused.status_code == 403 and refused.json()["code"] == "csrf_failed"
