@@ -7,8 +7,9 @@ import datetime as dt
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import AuthenticationError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from kehu.core.pagination import LimitOffsetPagination
 from kehu.policy import selectors
 from kehu.policy.defaults import DEFAULT_POLICY_CODE
 from kehu.policy.models import PolicyVersion
