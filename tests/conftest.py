@@ -31,16 +31,7 @@ def chromium(django_db_setup):
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from django.db import connections
 
-    from django.db import connections
-
-    # Playwright runs an event loop on this thread, after which Django looks its connections up
-    # per context: carry the test database's serialized contents (serialized_rollback) over, or
-    # every browser test after the first finds an empty database once other DB tests ran before.
-    serialized = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
     with sync_playwright() as playwright:
-        for alias, contents in serialized.items():
-            if contents is not None:
-                connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
         browser.close()

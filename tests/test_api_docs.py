@@ -6,7 +6,7 @@ import pytest
 
 from kehu.core.management.commands.openapi import openapi_document
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("defaults_seeded")]
 
 
 @pytest.mark.req("PLAT-2")
