@@ -171,14 +171,14 @@ def test_api_anonymous_is_401(client, world):
     assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
 
 
-def test_api_without_permission_is_403_json(world, login):
-    response = login(world["bob"]).get(API)
+def test_api_without_permission_is_403_json(world, api_client):
+    response = api_client(world["bob"]).get(API)
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
 
 
-def test_api_filters_paginates_and_is_audited(world, login):
-    client = login(world["auditor"])
+def test_api_filters_paginates_and_is_audited(world, api_client):
+    client = api_client(world["auditor"])
     body = client.get(API, {"user": "alice", "limit": 2}).json()
     assert body["count"] == 3
     assert [item["seq"] for item in body["items"]] == [5, 2]
@@ -188,11 +188,11 @@ def test_api_filters_paginates_and_is_audited(world, login):
     assert AuditEntry.objects.filter(action=actions.AUDIT_SEARCH).count() == 2
 
 
-def test_api_bad_filter_is_400_naming_the_field(world, login):
-    response = login(world["auditor"]).get(API, {"action": "no.such_action"})
+def test_api_bad_filter_is_400_naming_the_field(world, api_client):
+    response = api_client(world["auditor"]).get(API, {"action": "no.such_action"})
     assert response.status_code == 400 and response.json()["field"] == "action"
 
 
-def test_api_page_size_is_capped_at_100(world, login):
-    response = login(world["auditor"]).get(API, {"limit": 100000})
+def test_api_page_size_is_capped_at_100(world, api_client):
+    response = api_client(world["auditor"]).get(API, {"limit": 100000})
     assert response.status_code == 422 or len(response.json()["items"]) <= 100

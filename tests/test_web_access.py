@@ -58,6 +58,8 @@ PUBLIC = {
     "org:login": "the sign-in page itself",
     "set_language": "choosing the language before signing in",
     "web:health": "load-balancer health check, answers only {'status': 'ok'}",
+    "org:mfa_qr": "the authenticator QR code of a sign-in whose password is verified; 404 to anyone else",
+    "org:logout": "signing out (POST only) must work for an expired session too",
 }
 # Ninja's root of /api/v1/: no content, a 404 for everyone.
 EMPTY_404 = {"api:api-root"}
@@ -100,3 +102,5 @@ def test_public_urls_stay_harmless(client):
     assert client.get(reverse("org:login")).status_code == 200
     assert client.get(reverse("web:health")).json() == {"status": "ok"}
     assert client.get("/api/v1/").status_code == 404
+    assert client.get(reverse("org:mfa_qr")).status_code == 404
+    assert client.get(reverse("org:logout")).status_code == 405

@@ -4,11 +4,12 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from kehu.compliance import audit, selectors, services
 from kehu.compliance.filters import AuditFilters
 from kehu.core.errors import DomainError
+from kehu.core.pagination import LimitOffsetPagination
 
 router = Router(tags=["audit"])
 
