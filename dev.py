@@ -35,7 +35,7 @@ def run(*args: str | Path, env: dict | None = None, check: bool = True) -> int:
 
 
 def ensure_installed() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (dev.py runs on whatever python3 the machine has)
         sys.exit("Kehu needs Python 3.11 or newer")
     if not PY.exists():
         say(f"creating virtual environment in {VENV}")

@@ -6,20 +6,16 @@ at first sign-in. Running the set-up again changes nothing.
 
 from __future__ import annotations
 
-import secrets
-import string
 from dataclasses import dataclass
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from kehu.compliance import actions, audit
 from kehu.org import roles
 from kehu.org.models import Company, Department, Role, User, UserRole
+from kehu.org.passwords import random_password
 
 PASSWORD_LENGTH = 24
-_ALPHABET = string.ascii_letters + string.digits + "!#%+-=?@^_"
 
 
 @dataclass(frozen=True)
@@ -29,16 +25,6 @@ class InitResult:
     admin: User | None  # None: a system administrator already existed
     password: str = ""
 
-
-def random_password(user: User | None = None) -> str:
-    """A password that passes every configured validator (≥ 3 character classes and so on)."""
-    while True:
-        candidate = "".join(secrets.choice(_ALPHABET) for _ in range(PASSWORD_LENGTH))
-        try:
-            validate_password(candidate, user)
-        except ValidationError:
-            continue
-        return candidate
 
 
 @transaction.atomic
@@ -54,7 +40,7 @@ def system_init(*, company_name: str, department_name: str, username: str, full_
         return InitResult(company, department, None)
     admin = User(username=username, full_name=full_name, employee_no=employee_no, department=department,
                  must_change_password=True)
-    password = random_password(admin)
+    password = random_password(admin, length=PASSWORD_LENGTH)
     admin.set_password(password)
     admin.save()
     UserRole.objects.create(user=admin, role=Role.objects.get(code=roles.SYSTEM_ADMIN))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 import string
 
 from django.contrib.auth.hashers import check_password
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -55,3 +57,21 @@ class HistoryValidator:
 
     def get_help_text(self) -> str:
         return _("不能与最近 %(n)d 次用过的密码相同。") % {"n": self.remember}
+
+
+# No look-alikes (0/O, 1/l/I) and no characters HTML or a shell would escape (& < > " ' ` \\ $):
+# the password is read off a screen once and typed by hand.
+_GENERATED_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI") + "!#%+-=?@^_*"
+
+
+def random_password(user=None, *, length: int = 16) -> str:
+    """A password shown once (initial, reset, first admin): all four classes and every configured validator."""
+    while True:
+        candidate = "".join(secrets.choice(_GENERATED_ALPHABET) for _ in range(length))
+        if character_classes(candidate) < 4:
+            continue
+        try:
+            validate_password(candidate, user)
+        except ValidationError:
+            continue
+        return candidate

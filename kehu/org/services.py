@@ -5,8 +5,6 @@ one audit entry, all in one transaction.
 
 from __future__ import annotations
 
-import secrets
-import string
 from dataclasses import dataclass
 
 from django.contrib.auth import password_validation
@@ -25,7 +23,7 @@ from kehu.org import handover, roles
 from kehu.org import permissions as p
 from kehu.org.access import require_permission
 from kehu.org.models import Company, Department, PasswordHistory, Role, User, UserRole
-from kehu.org.passwords import character_classes
+from kehu.org.passwords import random_password
 from kehu.org.sessions import end_all_sessions
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -60,17 +58,6 @@ def _required(value: str, field: str, label: str) -> str:
 
 
 # Letters and digits a reader cannot confuse (no 0/O, 1/l/I) and symbols easy to type on any keyboard.
-_PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI") + "!@#$%&*-_=+?"
-
-
-def random_password(length: int = 16) -> str:
-    """An initial password, shown once: all four character classes, so it passes every validator."""
-    while True:
-        candidate = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
-        if character_classes(candidate) == 4:
-            return candidate
-
-
 def _set_password(user: User, raw: str) -> None:
     """Set a password chosen by an administrator: the user must replace it at next sign-in."""
     if user.pk and user.has_usable_password():

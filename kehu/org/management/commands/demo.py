@@ -28,7 +28,7 @@ from kehu.core import clock, context
 from kehu.org import roles as r
 from kehu.org.factories import CompanyFactory, DepartmentFactory, UserFactory
 from kehu.org.models import Company, Department, Role, User
-from kehu.org.services import random_password
+from kehu.org.passwords import random_password
 
 GROUP = ("华信控股集团有限公司", "华信集团")
 COMPANIES = {
