@@ -55,8 +55,14 @@ def demo(args: list[str]) -> None:
     say("migrating the SQLite database in ./var")
     run(kehu, "migrate", "--no-input")
     run(kehu, "demo", "--if-empty")
-    say("serving http://127.0.0.1:8000 (Ctrl+C stops)")
-    run(kehu, "serve", "--bind", "127.0.0.1:8000", *args)
+    say("starting the background worker (periodic sweeps)")
+    worker = subprocess.Popen([str(kehu), "worker"], cwd=ROOT)
+    try:
+        say("serving http://127.0.0.1:8000 (Ctrl+C stops)")
+        run(kehu, "serve", "--bind", "127.0.0.1:8000", *args, check=False)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
 
 
 def postgres_url() -> str | None:
