@@ -16,4 +16,4 @@ DEFAULT_RULES: dict = schemas.dump(schemas.PolicyRules())
 DEFAULT_EFFECTIVE_FROM = dt.datetime(2020, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
 DEFAULT_POLICY_CODE = "customer_management"
 DEFAULT_POLICY_TITLE = "客户管理制度"
-DEFAULT_SUMMARY = "系统预置版本：各项制度数值取推荐默认值，管理员可起草新版本修改。"
+DEFAULT_SUMMARY = "系统预置版本：各项制度数值取推荐默认值。"
