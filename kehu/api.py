@@ -12,7 +12,9 @@ from kehu.core import api_errors
 from kehu.core.api_parser import JSONOnlyParser
 from kehu.core.ratelimit import PerUserRateThrottle
 from kehu.org.api import router as org_router
+from kehu.org.api_admin import router as org_admin_router
 from kehu.org.api_auth import ApiTokenAuth, docs_access
+from kehu.policy.api import router as policy_router
 
 
 class KehuAPI(NinjaAPI):
@@ -38,17 +40,7 @@ def build_api(*, urls_namespace: str = "api") -> NinjaAPI:
 
 
 api = build_api()
-
 api.add_router("", org_router)
-
-# --- appended by the organisation branch ---
-from kehu.org.api_admin import router as org_admin_router  # noqa: E402
-
 api.add_router("/admin", org_admin_router)
-
-# --- appended by the policy branch ---
-from kehu.policy.api import router as policy_router  # noqa: E402
-
 api.add_router("/policy-versions", policy_router)
-
 api.add_router("/audit-entries", audit_router)
