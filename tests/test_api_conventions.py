@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 from django.urls import include, path
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from kehu.api import build_api
@@ -54,7 +54,7 @@ def thing_create(request, payload: ThingIn):
         raise DomainError("refused", "拒绝。", field="name")
     with transaction.atomic():
         company = CompanyFactory(name=payload.name)
-    return 201, {"id": company.id, "name": company.name}
+    return Status(201, {"id": company.id, "name": company.name})
 
 
 class CompanyOut(Schema):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.utils import check_csrf
 
@@ -129,7 +129,7 @@ def create_user(request, payload: UserIn):
                                   employee_no=payload.employee_no, email=payload.email, department=department,
                                   manager=manager, password=payload.password)
     user = selectors.user_for_admin(actor, result.user.pk)
-    return 201, {"user": user, "initial_password": result.password}
+    return Status(201, {"user": user, "initial_password": result.password})
 
 
 @router.post("/users/{user_id}/disable", response=UserOut, summary="停用用户")
