@@ -3,6 +3,8 @@
 
 from django.db import migrations
 
+from kehu.core.vendor_sql import run_vendor_sql
+
 SQLITE = [
     """CREATE TRIGGER compliance_audit_no_update BEFORE UPDATE ON compliance_auditentry
        BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END""",
@@ -34,19 +36,7 @@ POSTGRES_REVERSE = [
 ]
 
 
-def _run(schema_editor, statements_by_vendor):
-    for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-        schema_editor.execute(statement, params=None)  # None: the plpgsql bodies contain a literal %
-
-
-def forwards(apps, schema_editor):
-    _run(schema_editor, {"sqlite": SQLITE, "postgresql": POSTGRES})
-
-
-def backwards(apps, schema_editor):
-    _run(schema_editor, {"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE})
-
-
 class Migration(migrations.Migration):
     dependencies = [("compliance", "0001_initial")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [run_vendor_sql(sqlite=SQLITE, postgresql=POSTGRES,
+                                 sqlite_reverse=SQLITE_REVERSE, postgresql_reverse=POSTGRES_REVERSE)]

@@ -8,6 +8,8 @@
 
 from django.db import migrations
 
+from kehu.core.vendor_sql import run_vendor_sql
+
 SQLITE = [
     """CREATE TRIGGER compliance_audit_head_forward BEFORE UPDATE ON compliance_auditchainhead
        WHEN NEW.id IS NOT OLD.id OR NEW.seq <= OLD.seq
@@ -50,16 +52,7 @@ POSTGRES_REVERSE = [
 ]
 
 
-def forwards(apps, schema_editor):
-    for statement in {"sqlite": SQLITE, "postgresql": POSTGRES}.get(schema_editor.connection.vendor, []):
-        schema_editor.execute(statement, params=None)  # None: the plpgsql bodies contain a literal %
-
-
-def backwards(apps, schema_editor):
-    for statement in {"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE}.get(schema_editor.connection.vendor, []):
-        schema_editor.execute(statement, params=None)  # None: the plpgsql bodies contain a literal %
-
-
 class Migration(migrations.Migration):
     dependencies = [("compliance", "0002_audit_append_only")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [run_vendor_sql(sqlite=SQLITE, postgresql=POSTGRES,
+                                 sqlite_reverse=SQLITE_REVERSE, postgresql_reverse=POSTGRES_REVERSE)]

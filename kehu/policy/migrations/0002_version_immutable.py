@@ -4,6 +4,8 @@ Drafts stay freely editable. This backs ``PolicyVersion.save`` against raw SQL a
 
 from django.db import migrations
 
+from kehu.core.vendor_sql import run_vendor_sql
+
 FROZEN_CHANGED = """
     OLD.status IN ('published', 'retired') AND (
         NEW.rules IS NOT OLD.rules OR NEW.effective_from IS NOT OLD.effective_from
@@ -34,19 +36,7 @@ POSTGRES_REVERSE = [
 ]
 
 
-def _run(schema_editor, statements_by_vendor):
-    for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-        schema_editor.execute(statement, params=None)  # None: the plpgsql body contains a literal %
-
-
-def forwards(apps, schema_editor):
-    _run(schema_editor, {"sqlite": SQLITE, "postgresql": POSTGRES})
-
-
-def backwards(apps, schema_editor):
-    _run(schema_editor, {"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE})
-
-
 class Migration(migrations.Migration):
     dependencies = [("policy", "0001_initial")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [run_vendor_sql(sqlite=SQLITE, postgresql=POSTGRES,
+                                 sqlite_reverse=SQLITE_REVERSE, postgresql_reverse=POSTGRES_REVERSE)]
