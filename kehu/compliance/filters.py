@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.compliance import audit
 from kehu.compliance.models import AuditEntry
+from kehu.core.i18n import with_detail
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class AuditFilters:
 
 
 def action_choices() -> list[tuple[str, str]]:
-    return [("", _("全部动作"))] + [(code, f"{action.label}（{code}）") for code, action in sorted(audit.ACTIONS.items())]
+    return [("", _("全部动作"))] + [(code, with_detail(action.label, code)) for code, action in sorted(audit.ACTIONS.items())]
 
 
 class AuditFilterForm(forms.Form):

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.core.errors import DomainError
+from kehu.core.i18n import with_detail
 from kehu.org import permissions as p
 from kehu.org.models import Company, Department, Role, User
 from kehu.org.selectors import STATUS_ACTIVE, STATUS_DISABLED
@@ -35,12 +37,13 @@ class BootstrapForm(forms.Form):
 class DepartmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Department) -> str:
         # Indented by depth so the tree reads in a plain <select>, which works on any phone.
-        return f"{'　' * obj.depth}{obj.name}（{obj.company}）"
+        return '　' * obj.depth + with_detail(obj.name, obj.company)
 
 
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        return f"{obj.full_name}（{obj.username}，{obj.employee_no}）"
+        return _("%(name)s（%(username)s，%(employee_no)s）") % {
+            "name": obj.full_name, "username": obj.username, "employee_no": obj.employee_no}
 
 
 def _active_users():
@@ -138,7 +141,8 @@ class UserFilterForm(BootstrapForm):
     role = forms.ModelChoiceField(label=_("角色"), queryset=Role.objects.order_by("id"), required=False,
                                   empty_label=_("全部角色"))
     status = forms.ChoiceField(label=_("状态"), required=False,
-                               choices=[("", _("全部状态")), (STATUS_ACTIVE, _("启用")), (STATUS_DISABLED, _("停用"))])
+                               choices=[("", _("全部状态")), (STATUS_ACTIVE, pgettext_lazy("user status", "启用")),
+                                        (STATUS_DISABLED, pgettext_lazy("user status", "停用"))])
 
 
 class DirectoryFilterForm(BootstrapForm):
@@ -175,7 +179,7 @@ class RoleForm(BootstrapForm):
 
 class RoleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Role) -> str:
-        return f"{obj.display_name}（{obj.get_duty_display()}）"
+        return with_detail(obj.display_name, obj.get_duty_display())
 
 
 class UserRolesForm(BootstrapForm):

@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from kehu.compliance import actions, audit
 from kehu.org.models import User
@@ -32,5 +33,5 @@ def users_disable_inactive(*, now: dt.datetime) -> list[User]:
         user.save(update_fields=["is_active", "deactivated_at"])
         ended = end_all_sessions(user)
         audit.record(None, actions.USER_DISABLE, user, {"last_seen": user.last_seen, **ended},
-                     reason=f"{days} 天未登录，自动停用")
+                     reason=_("%(days)d 天未登录，自动停用") % {"days": days})
     return stale

@@ -12,10 +12,10 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core import clock
+from kehu.core.i18n import pick, with_detail
 from kehu.core.models import TimeStampedModel
 from kehu.org import permissions, roles
 from kehu.org.scope import ScopedQuerySet, ScopeFields
@@ -117,9 +117,7 @@ class Role(TimeStampedModel):
 
     @property
     def display_name(self) -> str:
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return pick(self.name, self.name_en)
 
     @property
     def is_admin_duty(self) -> bool:
@@ -182,7 +180,7 @@ class User(AbstractBaseUser):
         ]
 
     def __str__(self) -> str:
-        return f"{self.full_name}（{self.username}）" if self.full_name else self.username
+        return with_detail(self.full_name, self.username) if self.full_name else self.username
 
     # -- roles and permissions (cached per instance; a request loads its user once) --
     def _role_rows(self) -> list[Role]:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from kehu.compliance import actions, audit
 from kehu.core import clock
 from kehu.core.errors import Conflict, DomainError, PermissionDenied
+from kehu.core.i18n import join_list
 from kehu.org import handover, roles
 from kehu.org import permissions as p
 from kehu.org.access import require_permission
@@ -271,7 +272,7 @@ def user_disable(*, actor: User, user: User, reason: str, successor: User | None
         if successor.pk == user.pk or not successor.is_active:
             raise DomainError("successor_invalid", _("交接人：须为另一位在职（启用）的用户。"), field="successor")
     elif held:
-        labels = "、".join(str(handover.HANDOVERS[code].label) for code in held)
+        labels = join_list(handover.HANDOVERS[code].label for code in held)
         raise DomainError("successor_required",
                           _("交接人：该用户仍负责%(what)s，停用前须指定交接人。") % {"what": labels},
                           field="successor", details={"pending": held})
@@ -323,7 +324,7 @@ def _check_role_permissions(duty: str, codes) -> list[str]:
     codes = sorted(set(codes))
     unknown = [c for c in codes if c not in p.REGISTRY]
     if unknown:
-        raise DomainError("permission_unknown", _("权限：未知的权限编码 %(codes)s。") % {"codes": "、".join(unknown)},
+        raise DomainError("permission_unknown", _("权限：未知的权限编码 %(codes)s。") % {"codes": join_list(unknown)},
                           field="permissions")
     foreign = [c for c in codes if p.REGISTRY[c].duty != duty]
     if foreign:
@@ -331,7 +332,7 @@ def _check_role_permissions(duty: str, codes) -> list[str]:
         raise DomainError(
             "permission_wrong_duty",
             _("权限：%(duty)s角色只能包含同一职责类别的权限，以下权限不属于该类别：%(codes)s。")
-            % {"duty": duty_label, "codes": "、".join(str(p.REGISTRY[c].label) for c in foreign)},
+            % {"duty": duty_label, "codes": join_list(p.REGISTRY[c].label for c in foreign)},
             field="permissions",
         )
     return codes
@@ -394,7 +395,7 @@ def _combination_error(roles_held) -> DomainError | None:
     if admin and len(roles_held) > 1:
         return Conflict(
             "admin_role_exclusive",
-            _("角色：管理员角色（%(role)s）不能与其他任何角色同时授予同一用户（三员分立）。") % {"role": admin[0].name},
+            _("角色：管理员角色（%(role)s）不能与其他任何角色同时授予同一用户（三员分立）。") % {"role": admin[0].display_name},
             field="roles",
         )
     return None
@@ -408,7 +409,7 @@ def role_grant(*, actor: User, user: User, role: Role) -> UserRole:
         raise DomainError("user_inactive", _("不能为已停用的账号授予角色。"), field="user")
     held = list(user.roles.all())
     if role in held:
-        raise Conflict("role_held", _("该用户已拥有角色“%(role)s”。") % {"role": role.name}, field="roles")
+        raise Conflict("role_held", _("该用户已拥有角色“%(role)s”。") % {"role": role.display_name}, field="roles")
     error = _combination_error([*held, role])
     if error:
         raise error
@@ -422,7 +423,7 @@ def role_revoke(*, actor: User, user: User, role: Role) -> None:
     _check_can_assign(actor, user)
     deleted, _rows = UserRole.objects.filter(user=user, role=role).delete()
     if not deleted:
-        raise Conflict("role_not_held", _("该用户没有角色“%(role)s”。") % {"role": role.name}, field="roles")
+        raise Conflict("role_not_held", _("该用户没有角色“%(role)s”。") % {"role": role.display_name}, field="roles")
     audit.record(actor, actions.ROLE_REVOKE, user, {"role": role.code, "role_name": role.name})
 
 

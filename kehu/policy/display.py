@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N
 from pydantic import BaseModel
 
+from kehu.core.i18n import join_list
 from kehu.policy import schemas
 
 _FIXED_LABELS = {
@@ -52,7 +53,7 @@ class Labeller:
         self.names.update(role_names)
         for code, scheme in rules.tiers.schemes.items():
             self.names[code] = scheme.name
-            self.names.update({tier.code: tier.name_zh for tier in scheme.tiers})
+            self.names.update({tier.code: tier.display_name for tier in scheme.tiers})
 
     def code(self, code: Any) -> str:
         return self.names.get(str(code), str(code))
@@ -67,7 +68,7 @@ class Labeller:
         elif isinstance(value, int):
             text = f"{value:,}"
         elif isinstance(value, list):
-            return "、".join(self.code(item) for item in value) or _("无")
+            return join_list(self.code(item) for item in value) or _("无")
         elif isinstance(value, dict):
             return _("无")  # only empty maps reach here; filled ones become rows
         else:
@@ -89,7 +90,7 @@ def _walk(obj: Any, path: str, labels: list[str], unit: str, names: Labeller, ou
             _walk(value, f"{path}.{key}", [*labels, names.code(key)], unit, names, out)
     elif isinstance(obj, list) and obj and isinstance(obj[0], BaseModel):
         for index, item in enumerate(obj):
-            title = getattr(item, "name_zh", None) or str(index + 1)
+            title = getattr(item, "display_name", None) or str(index + 1)
             _walk(item, f"{path}.{index}", [*labels, title], unit, names, out)
     else:
         raw = path.rsplit(".", 1)[-1] in _TEXT_FIELDS

@@ -10,6 +10,7 @@ schema stays plain Python (Pydantic needs ``str`` titles) while the strings reac
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -27,6 +28,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from kehu.core.i18n import join_list, pick
 
 # --- value types -------------------------------------------------------------------------------
 PositiveInt = Annotated[StrictInt, Field(gt=0)]
@@ -64,6 +67,10 @@ class Tier(Section):
     min_annual_sales: Money | None = rule(None, N("年销售额不低于"), N("元"))
     min_revenue_share_percent: Percent | None = rule(None, N("占公司收入高于"), "%")
     requires_deal: StrictBool = rule(True, N("须已成交"))
+
+    @property
+    def display_name(self) -> str:
+        return pick(self.name_zh, self.name_en)
 
     @property
     def is_fallback(self) -> bool:
@@ -206,7 +213,7 @@ class SlaRules(Section):
     def _every_priority(cls, targets: dict) -> dict:
         missing = [p for p in PRIORITIES if p not in targets]
         if missing:
-            raise ValueError(_("缺少优先级的时限：%(missing)s") % {"missing": "、".join(missing)})
+            raise ValueError(_("缺少优先级的时限：%(missing)s") % {"missing": join_list(missing)})
         return targets
 
 
@@ -268,7 +275,7 @@ class DuplicatesRules(Section):
     def _every_entry_point(cls, actions: dict) -> dict:
         missing = [e for e in ENTRY_POINTS if e not in actions]
         if missing:
-            raise ValueError(_("缺少录入途径：%(missing)s") % {"missing": "、".join(missing)})
+            raise ValueError(_("缺少录入途径：%(missing)s") % {"missing": join_list(missing)})
         return actions
 
 
@@ -383,7 +390,8 @@ def _message(error: dict) -> str:
         return error["msg"]
     values = {key: str(value) for key, value in ctx.items()}
     if kind == "literal_error":
-        values["expected"] = values["expected"].replace(" or ", "、").replace(", ", "、")
+        # Pydantic lists the allowed values in English ("'a', 'b' or 'c'"); relist them in the active language.
+        values["expected"] = join_list(re.split(r", | or ", values["expected"]))
     return _(template) % values
 
 
@@ -408,7 +416,7 @@ def _cross_check(rules: PolicyRules) -> list[RuleError]:
         *((f"resources.resident_rep_tiers.{i}", t) for i, t in enumerate(rules.resources.resident_rep_tiers)),
     ]
     message = _("等级“%(tier)s”不在启用的分级方案中（可用：%(codes)s）")
-    return [RuleError(path, message % {"tier": tier, "codes": "、".join(rules.tiers.codes)})
+    return [RuleError(path, message % {"tier": tier, "codes": join_list(rules.tiers.codes)})
             for path, tier in named if tier not in codes]
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from kehu.compliance import actions, audit
 from kehu.core import clock
 from kehu.core.errors import Conflict, DomainError, PermissionDenied
+from kehu.core.i18n import labelled
 from kehu.org import permissions
 from kehu.org.access import require_permission
 from kehu.org.models import Department, PolicyResponsibility, User
@@ -199,7 +200,7 @@ def responsibility_set(*, actor: User, area: str, department: Department,
         row = PolicyResponsibility(area=area)
     row.department, row.person = department, person
     row.save()
-    target = ("org.policyresponsibility", row.pk, f"{schemas.section_label(area)}：{department}")
+    target = ("org.policyresponsibility", row.pk, labelled(schemas.section_label(area), department))
     audit.record(actor, actions.RESPONSIBILITY_SET, target, {
         "area": area, "department": department.pk, "person": person.pk if person else None, "previous": previous,
     })

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kehu.core import clock
 from kehu.core.errors import DomainError, NotFound
+from kehu.core.i18n import join_list, labelled
 from kehu.org import permissions
 from kehu.policy import display, selectors, services
 from kehu.policy.forms import RejectForm, ResponsibilityForm, VersionEditForm
@@ -169,7 +170,7 @@ def responsibility_set(request):
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}：{'；'.join(errors)}")
+            messages.error(request, labelled(label, join_list(errors)))
         return redirect("policy:version_list")
     try:
         services.responsibility_set(actor=request.user, area=form.cleaned_data["area"],

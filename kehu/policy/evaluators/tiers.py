@@ -20,7 +20,7 @@ class TierDecision(Decision):
 def _match(tier: Tier, annual_sales: Decimal, revenue_share: Decimal, designated: bool, has_deal: bool) -> str | None:
     """The reason ``tier`` applies, or None. Sales thresholds are inclusive (≥), shares strict (>)."""
     if tier.designatable and designated:
-        return _("经审批指定为%(tier)s") % {"tier": tier.name_zh}
+        return _("经审批指定为%(tier)s") % {"tier": tier.display_name}
     if tier.min_revenue_share_percent is not None and revenue_share > tier.min_revenue_share_percent:
         return _("占公司收入 %(share)s%% 高于 %(limit)s%%") % {
             "share": revenue_share.normalize(), "limit": tier.min_revenue_share_percent.normalize()}
