@@ -49,7 +49,7 @@ def validate_resident_id(value: str) -> str:
             _("身份证号码长度须为 18 位，当前为 %(length)d 位。"), code=CODE, rule="length", length=len(number)
         )
     body, last = number[:17], number[17]
-    if not (body.isascii() and body.isdigit()) or not (last.isdigit() or last == "X"):
+    if not (body.isascii() and body.isdigit()) or last not in "0123456789X":
         raise refuse(_("身份证号码须为 17 位数字加 1 位数字或 X。"), code=CODE, rule="charset")
     if number[:2] not in PROVINCE_CODES:
         raise refuse(
