@@ -35,7 +35,12 @@ from kehu.core.validators import (
     validate_phone,
     validate_resident_id,
 )
-from kehu.core.validators.credit_code import AUTHORITY_TYPES, CHARSET, credit_code_check_char, org_code_check_char
+from kehu.core.validators.credit_code import (
+    AUTHORITY_TYPES,
+    CHARSET,
+    credit_code_check_char,
+    org_code_check_char,
+)
 from kehu.core.validators.provinces import PROVINCE_CODES
 from kehu.core.validators.resident_id import resident_id_check_char
 
