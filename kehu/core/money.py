@@ -1,7 +1,7 @@
 """Money in CNY (PLAT-6): always ``Decimal`` with two places (分), never float.
 
-Rounding is ROUND_HALF_UP (四舍五入), the rule Chinese accounting uses (会计基础工作规范 and the
-People's Bank of China's 人民币 rounding for 分), not Python's default banker's rounding.
+Rounding is ROUND_HALF_UP (四舍五入), the rule Chinese invoices and bookkeeping use, not Python's
+default banker's rounding (ROUND_HALF_EVEN).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import unicodedata
 # (Full-width （）［］｛｝ already become ASCII through NFKC.)
 _BRACKETS = str.maketrans({o: "(" for o in "([{【〔〖⦅"} | {c: ")" for c in ")]}】〕〗⦆"})
 
-# The legal-form suffix (公司法 §§ 7, 8: 有限责任公司 / 有限公司, 股份有限公司 / 股份公司) and its English
+# The legal-form suffix (《公司法》 requires 有限责任公司 / 有限公司 or 股份有限公司 / 股份公司) and its English
 # renderings (Co., Ltd. / Company Limited / Ltd.). Matched as a run of tokens at the end of the key
 # so the *longest* variant is removed in one step: "股份有限公司" as a whole, never leaving "股份有限".
 # "co" counts only with its punctuation ("co.", "co,"), so a name merely ending in "co" keeps it.

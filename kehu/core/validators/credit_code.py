@@ -1,9 +1,9 @@
 """统一社会信用代码 (unified social credit code) per GB 32100-2015.
 
-Layout (GB 32100-2015 §4): position 1 registration-authority code, position 2 organisation-type code,
+Layout (GB 32100-2015, code structure): position 1 registration-authority code, position 2 organisation-type code,
 positions 3–8 the administrative-division code of the registering authority (GB/T 2260), positions 9–17
 the organisation code (GB 11714, whose own check character is position 17), position 18 the check
-character (§5, ISO 7064 style, modulus 31). The character set excludes I, O, S, V and Z so that they
+character (modulus 31 over the code set, weights 3**(i-1) mod 31). The character set excludes I, O, S, V and Z so that they
 cannot be mistaken for 1, 0, 5, U and 2.
 """
 
@@ -20,9 +20,9 @@ CODE = "credit_code_invalid"
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CHAR_VALUE = {ch: i for i, ch in enumerate(CHARSET)}
-# GB 32100-2015 §5: weight of position i is 3**(i-1) mod 31.
+# GB 32100-2015 check character: the weight of position i is 3**(i-1) mod 31.
 _WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-# GB 11714-1997 §4: weights of the eight body characters of the organisation code.
+# GB 11714-1997 check character: weights of the eight body characters of the organisation code.
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 # Registration-authority code (position 1) → organisation-type codes (position 2) it may issue.
@@ -48,7 +48,7 @@ _CENTRAL_DIVISION_PREFIX = "10"
 
 
 def credit_code_check_char(first17: str) -> str:
-    """The 18th character for the first 17 (GB 32100-2015 §5): C18 = 31 − (Σ Ci·Wi mod 31), 31 → 0."""
+    """The 18th character for the first 17 (GB 32100-2015): C18 = 31 − (Σ Ci·Wi mod 31), 31 → 0."""
     total = sum(_CHAR_VALUE[ch] * w for ch, w in zip(first17, _WEIGHTS, strict=True))
     return CHARSET[(31 - total % 31) % 31]
 
@@ -56,7 +56,7 @@ def credit_code_check_char(first17: str) -> str:
 def org_code_check_char(body8: str) -> str:
     """The check character of a GB 11714 organisation code: C9 = 11 − (Σ Ci·Wi mod 11), 10 → X, 11 → 0.
 
-    Digits count their value and letters A–Z count 10–35 (GB 11714-1997 §4).
+    Digits count their value and letters A–Z count 10–35 (GB 11714-1997).
     """
     total = sum(int(ch, 36) * w for ch, w in zip(body8, _ORG_WEIGHTS, strict=True))
     check = 11 - total % 11

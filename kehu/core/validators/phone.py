@@ -1,5 +1,5 @@
-"""Mainland China telephone numbers: mobile (YD/T 2138 / MIIT numbering plan: 11 digits 1[3-9]xxxxxxxxx)
-and landline (区号 + 本地号码 per the national numbering plan: area code 0 + 2 or 3 digits, where
+"""Mainland China telephone numbers per MIIT's 《电信网编号计划》: mobile (11 digits, 1[3-9]xxxxxxxxx)
+and landline (区号 + 本地号码: area code 0 + 2 or 3 digits, where
 010 and 020–029 are the 3-digit ones, then a 7- or 8-digit local number that never starts with 0, the trunk prefix).
 
 Input arrives as people write it: with +86, 0086 or 86 in front, spaces, dashes, brackets around the

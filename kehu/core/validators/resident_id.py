@@ -1,8 +1,8 @@
 """居民身份证号码 (citizen identification number) per GB 11643-1999.
 
-Layout (GB 11643-1999 §4): positions 1–6 the address code (GB/T 2260 division of the first registered
+Layout (GB 11643-1999): positions 1–6 the address code (GB/T 2260 division of the first registered
 residence), 7–14 the birth date YYYYMMDD, 15–17 the sequence code (odd for men, even for women),
-18 the check character, ISO 7064:1983 MOD 11-2 (§4.4): Σ Ai·Wi mod 11 with Wi = 2**(18−i) mod 11,
+18 the check character, ISO 7064:1983 MOD 11-2: Σ Ai·Wi mod 11 with Wi = 2**(18−i) mod 11,
 mapped through "10X98765432". The old 15-digit numbers were replaced by 2013 and are refused.
 The residence permits of Hong Kong, Macau and Taiwan residents (810000, 820000, 830000) follow the
 same layout and are accepted.
@@ -31,7 +31,7 @@ FEMALE = "female"
 
 
 def resident_id_check_char(first17: str) -> str:
-    """The 18th character for 17 digits (GB 11643-1999 §4.4, ISO 7064 MOD 11-2)."""
+    """The 18th character for 17 digits (GB 11643-1999, ISO 7064 MOD 11-2)."""
     total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
     return _CHECK_CHARS[total % 11]
 
@@ -93,7 +93,7 @@ def resident_id_birthdate(value: str) -> dt.date:
 
 
 def resident_id_gender(value: str) -> str:
-    """``MALE`` or ``FEMALE`` from the 17th digit (odd = male, GB 11643-1999 §4.3)."""
+    """``MALE`` or ``FEMALE`` from the 17th digit (odd = male, GB 11643-1999 sequence code)."""
     return MALE if int(validate_resident_id(value)[16]) % 2 else FEMALE
 
 
