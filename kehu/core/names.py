@@ -31,8 +31,9 @@ def _fold(text: str) -> str:
     """NFKC width folding with all whitespace and invisible format characters removed.
 
     NFKC can itself produce spaces (¨ → space + combining diaeresis) and removing a space can let a
-    combining mark join its base character, so folding repeats until nothing changes; each round
-    only shortens or composes the text, so this ends after a few rounds.
+    combining mark join its base character, so folding repeats until nothing changes. After the first
+    round the text is NFKC already and a round can only remove or compose characters, never add
+    any, so the loop ends.
     """
     while True:
         folded = unicodedata.normalize("NFKC", text)

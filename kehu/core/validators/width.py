@@ -16,5 +16,7 @@ def normalize_width(text: str) -> str:
     block (U+FF01–U+FF5E → U+0021–U+007E), turns U+3000 into a space and maps CJK compatibility
     ideographs and Kangxi radicals to the unified ideographs they look like, which is what a
     comparison wants. It never changes a unified CJK ideograph, so Chinese text survives intact.
+    NFKC also flattens look-alikes (① → 1, ™ → TM, ﬁ → fi): right for identifiers and comparison
+    keys, which is what this is for; free text is stored as typed.
     """
     return unicodedata.normalize("NFKC", text).strip()
