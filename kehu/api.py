@@ -52,3 +52,8 @@ from kehu.policy.api import router as policy_router  # noqa: E402
 api.add_router("/policy-versions", policy_router)
 
 api.add_router("/audit-entries", audit_router)
+
+# --- appended by the regions branch ---
+from kehu.core.api_regions import router as regions_router  # noqa: E402
+
+api.add_router("/regions", regions_router)
