@@ -115,3 +115,11 @@ def test_options_view_renders_options(login, make_user):
     assert '<option value="">' in html
     assert '<option value="330000">浙江省</option>' in client.get(url).content.decode()
     assert client.get(url, {"parent": "999999"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_options_view_reads_the_parent_from_the_select_that_changed(login, make_user):
+    client = login(make_user(roles.SALESPERSON))
+    url = reverse("web:region_options")
+    assert '<option value="330100">杭州市</option>' in client.get(url, {"province": "330000"}).content.decode()
+    assert '<option value="330106">西湖区</option>' in client.get(url, {"city": "330100"}).content.decode()
