@@ -34,8 +34,9 @@ from pypinyin.pinyin_dict import pinyin_dict as PINYIN_DICT
 
 MAX_VARIANTS = 4
 
-# Surname readings that differ from pypinyin's most likely reading of the character (百家姓 usage).
-# Compound surnames first: they are matched before single characters.
+# How surnames are read where the character reads otherwise in everyday words (单 dan → shan) or
+# only as part of a compound surname (尉迟 yuchi; 尉 alone is wei). Compound surnames come first and
+# are matched before single characters.
 SURNAME_READINGS: dict[str, tuple[str, ...]] = {
     "万俟": ("mo", "qi"),
     "尉迟": ("yu", "chi"),
@@ -61,13 +62,8 @@ SURNAME_READINGS: dict[str, tuple[str, ...]] = {
     "句": ("gou",),
     "折": ("she",),
     "繁": ("po",),
-    "过": ("guo",),
-    "黑": ("he",),
     "重": ("chong",),
-    "尉": ("yu",),
     "隗": ("wei",),
-    "任": ("ren",),
-    "冼": ("xian",),
 }
 
 _NON_KEY = re.compile(r"[^a-z0-9]+")
