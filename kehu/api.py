@@ -44,3 +44,8 @@ api.add_router("", org_router)
 api.add_router("/admin", org_admin_router)
 api.add_router("/policy-versions", policy_router)
 api.add_router("/audit-entries", audit_router)
+
+# --- appended by the regions branch ---
+from kehu.core.api_regions import router as regions_router  # noqa: E402
+
+api.add_router("/regions", regions_router)
