@@ -1,0 +1,114 @@
+"""Field-key rotation (SECURITY.md CRY-5): re-encrypt every stored token under the current key.
+
+Targets are every ProtectedField of every installed model, found by introspection, plus encrypted
+columns registered by hand (``register_column``) for values that are not ProtectedFields, such as
+the TOTP secret. A row is pending when its token does not start with ``v1:<current key id>:``, so
+the selection itself is the resume point: batches of 1,000 commit one by one, and a run killed
+mid-way continues with the rows still pending. Within a run, rows are walked in primary-key order
+from the last one seen, so a row that cannot be decrypted is reported once and skipped instead of
+being selected again forever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import models, transaction
+
+from kehu.core import crypto
+from kehu.core.protected import ProtectedField, report_integrity_failure
+
+BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Target:
+    model: type[models.Model]
+    column: str
+    # Columns the associated data needs besides the token (loaded with it).
+    needs: tuple[str, ...]
+    reseal: Callable[[models.Model], None]
+
+    @property
+    def label(self) -> str:
+        return f"{self.model._meta.label_lower}.{self.column}"
+
+    def pending(self):
+        return (
+            self.model._base_manager.filter(**{f"{self.column}__startswith": f"{crypto.VERSION}:"})
+            .exclude(**{f"{self.column}__startswith": crypto.current_prefix()})
+        )
+
+
+_registered: list[Callable[[], Target]] = []
+
+
+def register_column(model_label: str, column: str, *, associated: Callable[[models.Model], bytes],
+                    needs: tuple[str, ...] = ()) -> None:
+    """An encrypted text column outside ProtectedField; ``associated(row)`` gives its associated data."""
+
+    def make() -> Target:
+        def reseal(row):
+            setattr(row, column, crypto.reencrypt(getattr(row, column), associated=associated(row)))
+
+        return Target(apps.get_model(model_label), column, needs, reseal)
+
+    _registered.append(make)
+
+
+def _field_target(model, protected: ProtectedField) -> Target:
+    def reseal(row):
+        setattr(row, protected.attname, getattr(row, protected.attname).resealed())
+
+    return Target(model, protected.attname, (protected.bind_to,) if protected.bind_to else (), reseal)
+
+
+def targets() -> list[Target]:
+    found = [
+        _field_target(model, f)
+        for model in apps.get_models()
+        for f in model._meta.local_fields
+        if isinstance(f, ProtectedField)
+    ]
+    return found + [make() for make in _registered]
+
+
+@dataclass
+class Outcome:
+    target: str
+    pending: int
+    rotated: int = 0
+    failed: list = field(default_factory=list)
+
+
+def rotate(target: Target, *, batch_size: int = BATCH_SIZE, progress: Callable[[Outcome], None] | None = None) -> Outcome:
+    from kehu.compliance import actions, audit
+
+    outcome = Outcome(target.label, target.pending().count())
+    after = None
+    while True:
+        with transaction.atomic():
+            batch = target.pending().order_by("pk").only("pk", target.column, *target.needs)
+            if after is not None:
+                batch = batch.filter(pk__gt=after)
+            rows = list(batch.select_for_update()[:batch_size])
+            if not rows:
+                return outcome
+            done = []
+            for row in rows:
+                try:
+                    target.reseal(row)
+                    done.append(row)
+                except crypto.DecryptionError as exc:
+                    field_ = target.model._meta.get_field(target.column)
+                    report_integrity_failure(field_, row, getattr(row, target.column), exc)
+                    outcome.failed.append(row.pk)
+            target.model._base_manager.bulk_update(done, [target.column])
+            audit.record(None, actions.KEYS_ROTATE, (target.label, "", ""),
+                         {"rows": len(done), "failed": len(rows) - len(done), "key_id": crypto.current_key_id()})
+            after = rows[-1].pk
+        outcome.rotated += len(done)
+        if progress:
+            progress(outcome)
