@@ -94,6 +94,10 @@ def current_key_id() -> str:
     return _current()[0]
 
 
+def readable_key_ids() -> list[str]:
+    return sorted(_key_ring())
+
+
 def current_prefix() -> str:
     """Every token sealed with the current key starts with this: rotation selects the others."""
     return f"{VERSION}:{current_key_id()}:"

@@ -122,35 +122,38 @@ class ProtectedValue:
         try:
             return masking.mask(self.kind, self.reveal())
         except crypto.IntegrityError as exc:
-            report_integrity_failure(self._field, self._instance, self._token, exc)
+            self._report(exc)
             return _("[完整性错误]")
         except crypto.DecryptionError as exc:
-            report_integrity_failure(self._field, self._instance, self._token, exc)
+            self._report(exc)
             return _("[无法解密]")
+
+    def _report(self, exc: Exception) -> None:
+        report_integrity_failure(self._field.model, self._field.name, getattr(self._instance, "pk", None),
+                                 self._token, exc)
 
     def __str__(self) -> str:
         return self.masked()
 
     def __repr__(self) -> str:
-        return f"<ProtectedValue {self.kind} {self.masked()}>"
+        return f"<ProtectedValue {self.kind} key {self._token.split(':')[1] if self._token else '-'}>"
 
     def __bool__(self) -> bool:
         return bool(self._token if self._plain is None else self._plain)
 
 
-def report_integrity_failure(field, instance, token: str | None, exc: Exception) -> None:
+def report_integrity_failure(model, column: str, pk, token: str | None, exc: Exception) -> None:
     """CRY-4: a stored ciphertext did not authenticate. Never logs the token or any plaintext."""
-    label = field.model._meta.label_lower
-    pk = getattr(instance, "pk", None)
+    label = model._meta.label_lower
     key = token.split(":", 2)[1] if token and token.count(":") >= 2 else ""
-    security_log.warning("integrity failure on %s.%s row %s (key %s): %s", label, field.name, pk, key, exc)
+    security_log.warning("integrity failure on %s.%s row %s (key %s): %s", label, column, pk, key, exc)
     if transaction.get_connection().in_atomic_block:
         # Lazy import: kehu.core sits below kehu.compliance; only this report reaches up.
         from kehu.compliance import actions, audit
 
         audit.record(
-            None, actions.SECURITY_INTEGRITY, (label, pk if pk is not None else "", field.name),
-            {"field": field.name, "key_id": key, "error": str(exc)}, result="failed",
+            None, actions.SECURITY_INTEGRITY, (label, pk if pk is not None else "", column),
+            {"field": column, "key_id": key, "error": str(exc)}, result="failed",
         )
 
 

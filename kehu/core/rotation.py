@@ -18,7 +18,7 @@ from django.apps import apps
 from django.db import models, transaction
 
 from kehu.core import crypto
-from kehu.core.protected import ProtectedField, report_integrity_failure
+from kehu.core.protected import ProtectedField, ProtectedValue, report_integrity_failure
 
 BATCH_SIZE = 1000
 
@@ -102,8 +102,9 @@ def rotate(target: Target, *, batch_size: int = BATCH_SIZE, progress: Callable[[
                     target.reseal(row)
                     done.append(row)
                 except crypto.DecryptionError as exc:
-                    field_ = target.model._meta.get_field(target.column)
-                    report_integrity_failure(field_, row, getattr(row, target.column), exc)
+                    stored = getattr(row, target.column)
+                    token = stored.token if isinstance(stored, ProtectedValue) else stored
+                    report_integrity_failure(target.model, target.column, row.pk, token, exc)
                     outcome.failed.append(row.pk)
             target.model._base_manager.bulk_update(done, [target.column])
             audit.record(None, actions.KEYS_ROTATE, (target.label, "", ""),

@@ -23,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run, batch_size, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
-        self.stdout.write(f"current key: {crypto.current_key_id()}")
+        self.stdout.write(f"current key: {crypto.current_key_id()}; readable: {', '.join(crypto.readable_key_ids())}")
         failed = 0
         for target in rotation.targets():
             if dry_run:
