@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from kehu.core import crypto, keys
 from tests.protected_app.helpers import flip_one_byte, new_key, use_keys
 
-pytestmark = pytest.mark.req("SEC-3")
+pytestmark = pytest.mark.req("SEC-4")
 
 
 @pytest.fixture(autouse=True)
@@ -75,7 +75,6 @@ def test_a_retired_key_gives_a_decryption_error_not_an_integrity_error(monkeypat
     assert not isinstance(caught.value, crypto.IntegrityError)
 
 
-@pytest.mark.req("SEC-4")
 def test_one_flipped_byte_is_an_integrity_error():
     token = crypto.encrypt("11010119900307803X")
     for position in (0, 12, 20, -1):  # nonce, ciphertext, tag

@@ -6,7 +6,7 @@ import pytest
 
 from kehu.core import blind_index, masking
 
-pytestmark = pytest.mark.req("PRIV-4")
+pytestmark = pytest.mark.req("SEC-3")
 
 
 @pytest.mark.parametrize(("value", "masked"), [
@@ -77,11 +77,13 @@ def test_address_is_kept_to_the_district(value, masked):
     ("email", "Zhang@Example.com", " zhang@example.com "),
     ("bank_account", "6222021234567890", "6222 0212 3456 7890"),
 ])
+@pytest.mark.req("SEC-4")
 def test_blind_index_normalises_per_kind(kind, a, b):
     assert blind_index.full_index(kind, a) == blind_index.full_index(kind, b)
     assert len(blind_index.full_index(kind, a)) == 32
 
 
+@pytest.mark.req("SEC-4")
 def test_blind_index_separates_kinds_and_hides_the_value():
     index = blind_index.full_index("mobile", "13812345678")
     assert index != blind_index.full_index("bank_account", "13812345678")

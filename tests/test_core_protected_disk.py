@@ -65,7 +65,7 @@ def workdir(migrated, tmp_path) -> Path:
     return tmp_path
 
 
-@pytest.mark.req("SEC-3", "PRIV-4")
+@pytest.mark.req("SEC-4")
 def test_sentinel_is_nowhere_in_the_file_the_wal_or_a_dump(workdir):
     env = environment(workdir)
     script(f"""
@@ -125,7 +125,7 @@ print(json.dumps({"rows": Person.objects.count(), "wrong": wrong,
 """
 
 
-@pytest.mark.req("SEC-3")
+@pytest.mark.req("SEC-4")
 def test_rotation_killed_mid_run_resumes_to_completion(workdir):
     old, new = new_key(), new_key()
     script(SEED % ROWS, environment(workdir, KEHU_FIELD_KEY=old))

@@ -185,7 +185,8 @@ class ProtectedField(models.TextField):
         text = f"kehu.protected:{self.model._meta.label_lower}.{self.name}"
         if self.bind_to:
             if instance is None:
-                raise crypto.DecryptionError(f"{self.name} is bound to its row: load it through the model")
+                # values()/values_list() give no row to bind to: a programming error, not tampering.
+                raise TypeError(f"{self.name} is bound to its row: load it through the model, not values()")
             text += f":{getattr(instance, self.bind_to)}"
         return text.encode("utf-8")
 

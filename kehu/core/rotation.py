@@ -69,6 +69,7 @@ def targets() -> list[Target]:
     found = [
         _field_target(model, f)
         for model in apps.get_models()
+        if model._meta.managed and not model._meta.proxy
         for f in model._meta.local_fields
         if isinstance(f, ProtectedField)
     ]
