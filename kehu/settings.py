@@ -275,5 +275,7 @@ LOGGING = {
 }
 
 if PROFILE == "test":
+    # A model that exercises ProtectedField end to end (tests/protected_app); never installed outside tests.
+    INSTALLED_APPS.append("tests.protected_app")
     # Pages render in the suite without a collectstatic run (the manifest exists only after one).
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}

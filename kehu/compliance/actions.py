@@ -48,3 +48,7 @@ SYSTEM_INIT = _r("system.init", _("系统初始化"))
 # Authentication (added with the login page)
 LOGIN_THROTTLED = _r("auth.login_throttled", _("IP 登录尝试过多被限制"))
 SESSION_END = _r("auth.session_end", _("会话结束（超时或被顶替）"))
+
+# Field encryption (SECURITY.md CRY-4, CRY-5)
+SECURITY_INTEGRITY = _r("security.integrity", _("加密字段完整性校验失败"))
+KEYS_ROTATE = _r("security.keys_rotate", _("字段密钥轮换"))

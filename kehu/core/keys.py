@@ -21,11 +21,15 @@ def configure(*, key_dir: Path, may_generate: bool) -> None:
     _state["may_generate"] = may_generate
 
 
-def _key_file(name: str) -> Path:
-    key_dir = _state["key_dir"]
-    if key_dir is None:
+def key_dir() -> Path:
+    folder = _state["key_dir"]
+    if folder is None:
         raise ImproperlyConfigured("kehu.core.keys.configure() was not called")
-    return Path(key_dir) / f"{name}.key"
+    return Path(folder)
+
+
+def _key_file(name: str) -> Path:
+    return key_dir() / f"{name}.key"
 
 
 def load_text(name: str, *, length: int = 64) -> str:

@@ -32,5 +32,12 @@ class OrgConfig(AppConfig):
         signals.user_logged_in.connect(sessions.on_login, dispatch_uid="kehu_track_session")
         navigation.add(NavItem(SECTION_SYSTEM, _("锁定的账号"), "org:locked_accounts", permissions.ACCOUNTS_UNLOCK))
 
+        # CRY-5: the TOTP secret is encrypted outside ProtectedField (bound to its user); rotate it too.
+        from kehu.core import rotation
+        from kehu.org.mfa import associated_data
+
+        rotation.register_column("org.TOTPDevice", "secret_encrypted", needs=("user_id",),
+                                 associated=lambda device: associated_data(device.user_id))
+
         # AC-7: accounts unused for 90 days are disabled every night.
         schedule.periodic(tasks.disable_inactive_users, daily_at=dt.time(2, 0))

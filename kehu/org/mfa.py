@@ -31,12 +31,12 @@ _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misre
 _RECOVERY_LENGTH = 16  # 16 symbols of 31: about 79 bits
 
 
-def _associated(user_id: int) -> bytes:
+def associated_data(user_id: int) -> bytes:
     return f"totp:{user_id}".encode()
 
 
 def device_secret(device: TOTPDevice) -> str:
-    return crypto.decrypt(device.secret_encrypted, associated=_associated(device.user_id))
+    return crypto.decrypt(device.secret_encrypted, associated=associated_data(device.user_id))
 
 
 def _totp(secret: str) -> pyotp.TOTP:
@@ -72,7 +72,7 @@ def totp_enrolment_start(*, user: User) -> TOTPDevice:
         raise Conflict("mfa_already_enrolled", _("已绑定双因素认证。"))
     if device is None:
         device = TOTPDevice.objects.create(
-            user=user, secret_encrypted=crypto.encrypt(pyotp.random_base32(), associated=_associated(user.pk))
+            user=user, secret_encrypted=crypto.encrypt(pyotp.random_base32(), associated=associated_data(user.pk))
         )
     return device
 
