@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "kehu.org",
     "kehu.compliance",
     "kehu.policy",
+    "kehu.customers",
     "kehu.web",
 ]
 

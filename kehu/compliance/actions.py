@@ -52,3 +52,11 @@ SESSION_END = _r("auth.session_end", _("会话结束（超时或被顶替）"))
 # Field encryption (SECURITY.md CRY-4, CRY-5)
 SECURITY_INTEGRITY = _r("security.integrity", _("加密字段完整性校验失败"))
 KEYS_ROTATE = _r("security.keys_rotate", _("字段密钥轮换"))
+
+# Customers
+CUSTOMER_CREATE = _r("customer.create", _("新建客户"))
+CUSTOMER_UPDATE = _r("customer.update", _("修改客户"))
+CUSTOMER_VIEW = _r("customer.view", _("查看客户"))
+CONTACT_CREATE = _r("customer.contact_create", _("新增联系人"))
+CONTACT_UPDATE = _r("customer.contact_update", _("修改联系人"))
+DUPLICATE_BLOCKED = _r("customer.duplicate_blocked", _("查重拦截"))

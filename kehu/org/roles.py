@@ -66,3 +66,15 @@ def ensure_default_roles(role_model) -> None:
             if missing:
                 role.permissions = sorted({*role.permissions, *missing})
                 role.save(update_fields=["permissions"])
+
+
+def grant_to_default_roles(role_model, grants: dict[str, list[str]]) -> None:
+    """A later app's migration gives default roles that app's permissions. Idempotent; adds only."""
+    for code, perms in grants.items():
+        role = role_model.objects.filter(code=code).first()
+        if role is None:
+            continue
+        missing = sorted(set(perms) - set(role.permissions))
+        if missing:
+            role.permissions = sorted({*role.permissions, *missing})
+            role.save(update_fields=["permissions"])

@@ -65,8 +65,12 @@ class ScopedQuerySet(models.QuerySet):
 
 
 class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
-    def __init__(self, *, owner: str, department: str, company: str | None = None, shared: str | None = None):
+    def __init__(self, *, owner: str | None = None, department: str | None = None, company: str | None = None,
+                 shared: str | None = None):
         super().__init__()
-        self.scope_fields = ScopeFields(
-            owner=owner, department=department, company=company or f"{department}__company", shared=shared
-        )
+        # Related managers are built from this class without arguments; the queryset reads the
+        # fields from the model's default manager, so only that one needs them.
+        if owner is not None and department is not None:
+            self.scope_fields = ScopeFields(
+                owner=owner, department=department, company=company or f"{department}__company", shared=shared
+            )

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CustomersConfig(AppConfig):
+    name = "kehu.customers"
+    label = "customers"
+    verbose_name = _("客户档案")
+
+    def ready(self):
+        from kehu.customers import permissions  # noqa: F401  (registers the permission codes)

@@ -1,0 +1,121 @@
+"""The one set of input rules for customers and contacts, used by the pages, the API and the
+import alike (INFO-4): a form validates a dict of raw values whatever door it came in by."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from kehu.core import validators
+from kehu.core.errors import DomainError
+from kehu.core.industries import INDUSTRY_CHOICES
+from kehu.core.regions import validate_region
+from kehu.customers.models import Channel, DecisionRole, Gender, Kind, Scale, Source, Stage
+
+MAX_TAGS = 20
+
+
+def _cleaner(field: str, validator):
+    """A ``clean_<field>`` method: optional input, folded to half-width, then the GB validator."""
+
+    def clean(self) -> str:
+        value = validators.normalize_width(self.cleaned_data[field] or "")
+        return validator(value) if value else ""
+
+    return clean
+
+
+class CustomerForm(forms.Form):
+    kind = forms.ChoiceField(label=_("客户类型"), choices=Kind.choices, initial=Kind.ENTERPRISE)
+    name = forms.CharField(label=_("客户名称"), max_length=200)
+    short_name = forms.CharField(label=_("简称"), max_length=50, required=False)
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=40, required=False)
+    industry = forms.ChoiceField(label=_("行业"), choices=[("", "—"), *INDUSTRY_CHOICES], required=False)
+    scale = forms.ChoiceField(label=_("规模"), choices=[("", "—"), *Scale.choices], required=False)
+    province = forms.CharField(label=_("省"), max_length=12, required=False)
+    city = forms.CharField(label=_("市"), max_length=12, required=False)
+    district = forms.CharField(label=_("区县"), max_length=12, required=False)
+    address = forms.CharField(label=_("详细地址"), max_length=200, required=False)
+    source = forms.ChoiceField(label=_("来源"), choices=[("", "—"), *Source.choices], required=False)
+    website = forms.URLField(label=_("网站"), required=False, assume_scheme="https")
+    stage = forms.ChoiceField(label=_("阶段"), choices=Stage.choices, initial=Stage.POTENTIAL)
+    tags = forms.CharField(label=_("标签"), required=False, help_text=_("多个标签用逗号分隔"))
+    preferences = forms.CharField(label=_("偏好"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    service_needs = forms.CharField(label=_("服务需求"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    remarks = forms.CharField(label=_("备注"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    id_number = forms.CharField(label=_("身份证号"), max_length=40, required=False,
+                                help_text=_("选填。仅用于个人客户的身份核验与合同签署。"))
+    gender = forms.ChoiceField(label=_("性别"), choices=[("", "—"), *Gender.choices], required=False)
+    birthday = forms.DateField(label=_("生日"), required=False)
+    mobile = forms.CharField(label=_("手机"), max_length=40, required=False,
+                             help_text=_("选填。用于联系客户与查重。"))
+    email = forms.CharField(label=_("电子邮箱"), max_length=254, required=False)
+
+    clean_credit_code = _cleaner("credit_code", validators.validate_credit_code)
+    clean_id_number = _cleaner("id_number", validators.validate_resident_id)
+    clean_mobile = _cleaner("mobile", validators.validate_mobile)
+    clean_email = _cleaner("email", validators.validate_email)
+
+    def clean_name(self) -> str:
+        name = validators.normalize_width(self.cleaned_data["name"])
+        if not name:
+            raise ValidationError(_("客户名称不能为空。"), code="required")
+        return name
+
+    def clean_tags(self) -> list[str]:
+        raw = validators.normalize_width(self.cleaned_data["tags"]).replace("，", ",").replace("、", ",")
+        names = list(dict.fromkeys(t.strip() for t in raw.split(",") if t.strip()))
+        if len(names) > MAX_TAGS:
+            raise ValidationError(_("标签最多 %(n)d 个。") % {"n": MAX_TAGS}, code="too_many_tags")
+        if any(len(n) > 30 for n in names):
+            raise ValidationError(_("每个标签不超过 30 个字。"), code="tag_too_long")
+        return names
+
+    def clean(self):
+        data = super().clean()
+        try:
+            validate_region(data.get("province"), data.get("city"), data.get("district"))
+        except DomainError as exc:
+            self.add_error(exc.field or "province", str(exc.message))
+        if data.get("kind") == Kind.ENTERPRISE:
+            for name in ("id_number", "gender", "birthday"):
+                if data.get(name):
+                    self.add_error(name, _("企业客户不填写此项。"))
+        elif data.get("kind") == Kind.INDIVIDUAL:
+            if data.get("credit_code"):
+                self.add_error("credit_code", _("个人客户没有统一社会信用代码。"))
+            number = data.get("id_number")
+            if number and not self.has_error("id_number"):
+                born = validators.resident_id_birthdate(number)
+                if data.get("birthday") and data["birthday"] != born:
+                    self.add_error("birthday", _("生日与身份证号中的出生日期（%(date)s）不一致。") % {"date": born})
+                data["birthday"] = data.get("birthday") or born
+                data["gender"] = data.get("gender") or validators.resident_id_gender(number)
+        return data
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    title = forms.CharField(label=_("职务"), max_length=50, required=False)
+    department_name = forms.CharField(label=_("部门"), max_length=50, required=False)
+    decision_role = forms.ChoiceField(label=_("决策角色"), choices=[("", "—"), *DecisionRole.choices], required=False)
+    mobile = forms.CharField(label=_("手机"), max_length=40, required=False)
+    phone = forms.CharField(label=_("座机"), max_length=40, required=False)
+    email = forms.CharField(label=_("电子邮箱"), max_length=254, required=False)
+    wechat = forms.CharField(label=_("微信"), max_length=50, required=False)
+    birthday = forms.DateField(label=_("生日"), required=False)
+    birthday_is_lunar = forms.BooleanField(label=_("农历生日"), required=False)
+    preferred_channel = forms.ChoiceField(label=_("偏好联系方式"), choices=[("", "—"), *Channel.choices], required=False)
+    is_primary = forms.BooleanField(label=_("首要联系人"), required=False)
+    remarks = forms.CharField(label=_("备注"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    clean_mobile = _cleaner("mobile", validators.validate_mobile)
+    clean_phone = _cleaner("phone", validators.validate_phone)
+    clean_email = _cleaner("email", validators.validate_email)
+
+    def clean_name(self) -> str:
+        name = validators.normalize_width(self.cleaned_data["name"])
+        if not name:
+            raise ValidationError(_("联系人姓名不能为空。"), code="required")
+        return name

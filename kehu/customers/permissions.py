@@ -1,0 +1,31 @@
+"""Permissions of the customer archive, and which default roles hold them."""
+
+from django.utils.translation import gettext_lazy as _
+
+from kehu.org import roles
+from kehu.org.permissions import BUSINESS, SYSTEM, register
+
+VIEW = register("customer.view", _("查看客户"), BUSINESS)
+CREATE = register("customer.create", _("新建客户"), BUSINESS)
+EDIT = register("customer.edit", _("编辑客户"), BUSINESS)
+MERGE = register("customer.merge", _("合并重复客户"), BUSINESS)
+IMPORT = register("customer.import", _("导入客户"), BUSINESS)
+EXPORT = register("data.export", _("导出客户数据"), BUSINESS)
+EXPORT_APPROVE = register("data.export.approve", _("审批超量导出"), BUSINESS)
+UNMASK = register("pii.unmask", _("查看完整个人信息（需填写理由）"), BUSINESS)
+REVIEW = register("customer.review", _("核实客户信息"), BUSINESS)
+CUSTOM_FIELDS = register("customer.fields.manage", _("管理客户自定义字段"), SYSTEM)
+
+_WORK = [VIEW, CREATE, EDIT, REVIEW]
+DEFAULT_GRANTS = {
+    roles.GENERAL_MANAGER: [VIEW, EXPORT, EXPORT_APPROVE, UNMASK],
+    roles.MARKETING_VP: [*_WORK, IMPORT, EXPORT, EXPORT_APPROVE, MERGE, UNMASK],
+    roles.SALES_MANAGER: [*_WORK, IMPORT, EXPORT, EXPORT_APPROVE, MERGE, UNMASK],
+    roles.KEY_ACCOUNT_MANAGER: _WORK,
+    roles.SALESPERSON: _WORK,
+    roles.CUSTOMER_SERVICE: _WORK,
+    roles.TECHNICAL_ENGINEER: [VIEW],
+    roles.QUALITY_ENGINEER: [VIEW],
+    roles.AFTER_SALES_ENGINEER: [VIEW],
+    roles.SYSTEM_ADMIN: [CUSTOM_FIELDS],
+}

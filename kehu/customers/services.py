@@ -1,0 +1,192 @@
+"""Every write to the customer archive: validated, permission-checked, audited in its transaction."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kehu.compliance import actions, audit
+from kehu.core import clock, masking
+from kehu.core.errors import Conflict
+from kehu.customers import permissions as perms
+from kehu.customers.duplicates import DuplicateHit, find_duplicates
+from kehu.customers.keys import set_contact_keys, set_customer_keys
+from kehu.customers.models import Contact, Customer, FieldChange, Kind, Tag
+from kehu.org.access import require_permission
+
+# Fields a customer form may set, in display order. Protected ones are stored encrypted.
+CUSTOMER_FIELDS = (
+    "kind", "name", "short_name", "credit_code", "industry", "scale", "province", "city", "district",
+    "address", "source", "website", "stage", "preferences", "service_needs", "remarks",
+    "id_number", "gender", "birthday", "mobile", "email",
+)
+CONTACT_FIELDS = (
+    "name", "title", "department_name", "decision_role", "mobile", "phone", "email", "wechat",
+    "birthday", "birthday_is_lunar", "preferred_channel", "is_primary", "remarks",
+)
+PROTECTED = {"address", "id_number", "mobile", "email"}
+ENTRY_POINTS = ("web", "api", "import")
+
+
+def _duplicate_refusal(hits: list[DuplicateHit], *, blocking: bool) -> Conflict:
+    listed = "；".join(
+        _("%(name)s（负责人：%(owner)s，%(reasons)s）")
+        % {"name": h.display_name, "owner": h.owner_name, "reasons": "、".join(h.reason_labels)}
+        for h in hits
+    )
+    message = (_("与已有客户重复，不能新建：%(hits)s") if blocking else _("可能与已有客户重复：%(hits)s。确认不是同一客户后可继续保存。")) % {"hits": listed}
+    return Conflict("duplicate" if blocking else "duplicate_warning", message, field="name",
+                    details={"hits": [{"customer_id": h.customer_id, "name": h.display_name, "owner": h.owner_name,
+                                       "reasons": h.reasons} for h in hits]})
+
+
+def check_duplicates(*, actor, data: dict, entry_point: str, confirmed: bool, exclude_id: int | None = None) -> None:
+    """Refuse or warn as the policy in force says for this entry point (INFO-5)."""
+    from kehu.policy.selectors import rules_in_force
+
+    hits = find_duplicates(kind=data.get("kind", Kind.ENTERPRISE), name=data.get("name", ""),
+                           credit_code=data.get("credit_code", ""), mobiles=(data.get("mobile", ""),),
+                           exclude_id=exclude_id)
+    if not hits:
+        return
+    action = rules_in_force("duplicates").action_by_entry_point[entry_point]
+    if action == "warn" and confirmed:
+        return
+    raise _duplicate_refusal(hits, blocking=action == "block")
+
+
+def _set_tags(customer: Customer, names: list[str]) -> None:
+    tags = [Tag.objects.get_or_create(name=name)[0] for name in names]
+    customer.tags.set(tags)
+
+
+def _shown(customer_or_contact, field: str) -> str:
+    value = getattr(customer_or_contact, field)
+    if field in PROTECTED:
+        return value.masked() if value else ""
+    if value is None:
+        return ""
+    return str(value)
+
+
+@transaction.atomic
+def customer_create(*, actor, data: dict, entry_point: str = "web", confirmed_duplicate: bool = False,
+                    owner=None, contacts: tuple[dict, ...] = ()) -> Customer:
+    """Create a customer from a validated CustomerForm's cleaned_data. The creator owns it unless
+    an ``owner`` is given (imports and managers assign)."""
+    require_permission(actor, perms.CREATE)
+    check_duplicates(actor=actor, data=data, entry_point=entry_point, confirmed=confirmed_duplicate)
+    owner = owner or actor
+    customer = Customer(created_by=actor, owner=owner, department=owner.department, received_at=clock.now())
+    for field in CUSTOMER_FIELDS:
+        if field in data:
+            setattr(customer, field, data[field] if data[field] is not None else "")
+    if customer.birthday == "":
+        customer.birthday = None
+    set_customer_keys(customer)
+    customer.save()
+    _set_tags(customer, data.get("tags", []))
+    marked = [i for i, c in enumerate(contacts) if c.get("is_primary")]
+    primary = marked[0] if marked else 0  # a customer's first contact is its primary one unless one is marked
+    for index, contact_data in enumerate(contacts):
+        _contact_insert(customer, {**contact_data, "is_primary": index == primary})
+    audit.record(actor, actions.CUSTOMER_CREATE, customer,
+                 {"kind": customer.kind, "entry_point": entry_point, "owner": owner.username,
+                  "contacts": len(contacts), "duplicate_confirmed": confirmed_duplicate})
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, actor, customer: Customer, data: dict, entry_point: str = "web",
+                    confirmed_duplicate: bool = False) -> list[FieldChange]:
+    """Apply the changed fields; write field history (INFO-11) and one audit entry with old → new."""
+    require_permission(actor, perms.EDIT)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    identity_changed = any(
+        f in data and _comparable(customer, f) != _normal(data[f]) for f in ("name", "credit_code", "mobile", "kind"))
+    if identity_changed:
+        merged = {f: data.get(f, _comparable(customer, f)) for f in ("kind", "name", "credit_code", "mobile")}
+        check_duplicates(actor=actor, data=merged, entry_point=entry_point, confirmed=confirmed_duplicate,
+                         exclude_id=customer.pk)
+    changes: list[FieldChange] = []
+    for field in CUSTOMER_FIELDS:
+        if field not in data or _comparable(customer, field) == _normal(data[field]):
+            continue
+        old = _shown(customer, field)
+        setattr(customer, field, data[field] if data[field] is not None else ("" if field != "birthday" else None))
+        changes.append(FieldChange(customer=customer, field=field, label=str(Customer._meta.get_field(field).verbose_name),
+                                   old_value=old, new_value=_shown(customer, field), changed_by=actor))
+    if "tags" in data:
+        old_tags = sorted(customer.tags.values_list("name", flat=True))
+        if old_tags != sorted(data["tags"]):
+            _set_tags(customer, data["tags"])
+            changes.append(FieldChange(customer=customer, field="tags", label=str(_("标签")),
+                                       old_value="、".join(old_tags), new_value="、".join(sorted(data["tags"])),
+                                       changed_by=actor))
+    if not changes:
+        return []
+    set_customer_keys(customer)
+    customer.save()
+    FieldChange.objects.bulk_create(changes)
+    audit.record(actor, actions.CUSTOMER_UPDATE, customer,
+                 {"changes": {c.field: [c.old_value, c.new_value] for c in changes}, "entry_point": entry_point})
+    return changes
+
+
+def _normal(value):
+    return "" if value is None else value
+
+
+def _comparable(obj, field: str):
+    value = getattr(obj, field)
+    if field in PROTECTED:
+        return value.reveal() if value else ""
+    return _normal(value)
+
+
+def _contact_insert(customer: Customer, data: dict) -> Contact:
+    contact = Contact(customer=customer)
+    for field in CONTACT_FIELDS:
+        if field in data:
+            setattr(contact, field, data[field] if data[field] is not None else ("" if field != "birthday" else None))
+    if contact.is_primary:
+        customer.contacts.filter(is_primary=True).update(is_primary=False)
+    set_contact_keys(contact)
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_create(*, actor, customer: Customer, data: dict) -> Contact:
+    require_permission(actor, perms.EDIT)
+    if not customer.contacts.exists():
+        data = {**data, "is_primary": True}
+    contact = _contact_insert(customer, data)
+    audit.record(actor, actions.CONTACT_CREATE, contact,
+                 {"customer": customer.pk, "mobile": masking.mask_mobile(data["mobile"]) if data.get("mobile") else ""})
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor, contact: Contact, data: dict) -> list[FieldChange]:
+    require_permission(actor, perms.EDIT)
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    changes = []
+    for field in CONTACT_FIELDS:
+        if field not in data or _comparable(contact, field) == _normal(data[field]):
+            continue
+        old = _shown(contact, field)
+        if field == "is_primary" and data[field]:
+            contact.customer.contacts.exclude(pk=contact.pk).filter(is_primary=True).update(is_primary=False)
+        setattr(contact, field, data[field] if data[field] is not None else ("" if field != "birthday" else None))
+        changes.append(FieldChange(customer=contact.customer, contact=contact, field=f"contact.{field}",
+                                   label=f"{contact.name}·{Contact._meta.get_field(field).verbose_name}",
+                                   old_value=old, new_value=_shown(contact, field), changed_by=actor))
+    if not changes:
+        return []
+    set_contact_keys(contact)
+    contact.save()
+    FieldChange.objects.bulk_create(changes)
+    audit.record(actor, actions.CONTACT_UPDATE, contact,
+                 {"customer": contact.customer_id, "changes": {c.field: [c.old_value, c.new_value] for c in changes}})
+    return changes
