@@ -114,3 +114,26 @@ def test_only_one_primary_contact(sales):
     first.refresh_from_db()
     assert second.is_primary and not first.is_primary
     assert Contact.objects.filter(customer=customer, is_primary=True).count() == 1
+
+
+@pytest.mark.req("INFO-6")
+def test_search_by_substring_pinyin_initials_and_phone_last4(sales):
+    from kehu.customers.search import apply_search
+
+    huawei = services.customer_create(actor=sales, data=cleaned(CustomerForm, HUAWEI),
+                                      contacts=(cleaned(ContactForm, {"name": "李四", "mobile": "13812345678"}),))
+    services.customer_create(actor=sales, data=cleaned(CustomerForm, {"kind": "enterprise", "name": "腾讯科技有限公司",
+                                                                      "stage": "potential"}))
+    scoped = Customer.objects.visible_to(sales)
+
+    def found(query):
+        return list(apply_search(scoped, query).values_list("name", flat=True))
+
+    assert found("为技") == ["华为技术有限公司"]
+    assert found("hwjs") == ["华为技术有限公司"]
+    assert found("HuaWei") == ["华为技术有限公司"]
+    assert found("5678") == ["华为技术有限公司"]
+    assert found("138 1234 5678") == ["华为技术有限公司"]
+    assert found("1234") == []  # middle digits find nothing: only the last four are indexed
+    assert found("914403001922038216") == ["华为技术有限公司"]
+    assert found("txkj") == ["腾讯科技有限公司"]
