@@ -59,6 +59,20 @@ def test_demo_builds_the_company(var_dir, capsys):
     assert AuditEntry.objects.filter(action=actions.USER_CREATE).count() == len(users)
 
 
+@pytest.mark.req("INFO-1", "INFO-2")
+def test_demo_gives_every_salesperson_a_book_of_valid_customers(var_dir, capsys):
+    from kehu.customers.demo import PER_OWNER
+    from kehu.customers.models import Customer
+
+    run_demo(capsys)
+    owners = User.objects.filter(role_links__role__code__in=[roles.SALESPERSON, roles.KEY_ACCOUNT_MANAGER]).distinct()
+    assert owners.count() >= 5
+    for owner in owners:
+        assert Customer.objects.filter(owner=owner).count() == PER_OWNER
+    assert all(c.contacts.filter(is_primary=True).count() == 1 for c in Customer.objects.all())
+    assert AuditEntry.objects.filter(action=actions.CUSTOMER_CREATE).count() == Customer.objects.count()
+
+
 def test_if_empty_leaves_an_existing_database_alone(var_dir, capsys):
     out = run_demo(capsys)
     count = User.objects.count()

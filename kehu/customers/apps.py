@@ -8,4 +8,8 @@ class CustomersConfig(AppConfig):
     verbose_name = _("客户档案")
 
     def ready(self):
+        from kehu.core import demo
         from kehu.customers import permissions  # noqa: F401  (registers the permission codes)
+        from kehu.customers.demo import build_customers
+
+        demo.register(build_customers)

@@ -24,7 +24,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from kehu.compliance import actions, audit
-from kehu.core import clock, context
+from kehu.core import clock, context, demo
 from kehu.org import roles as r
 from kehu.org.factories import CompanyFactory, DepartmentFactory, UserFactory
 from kehu.org.models import Company, Department, Role, User
@@ -197,6 +197,7 @@ class Command(BaseCommand):
             validate_password(password, User(username=person.username, full_name=person.name, employee_no=_employee_no(n)))
         with context.bound(context.RequestContext(channel="cli")), transaction.atomic():
             users = _build(password)
+            demo.build_all(users)
         text = _table(users, password)
         _write_private(logins, text)
         self.stdout.write(text, ending="")
