@@ -19,12 +19,14 @@ def make_user(db):
 def login(client):
     """Sign a user in on the test client the way the login page would, second factor included."""
 
-    def do(user):
-        client.force_login(user)
-        session = client.session
+    def do(user, on=None):
+        """``on``: another test client, for a second signed-in user in the same test."""
+        target = on if on is not None else client
+        target.force_login(user)
+        session = target.session
         session["kehu_mfa_verified"] = True
         session.save()
-        return client
+        return target
 
     return do
 

@@ -27,7 +27,8 @@ def test_me_shows_roles_permissions_and_scope(client, make_user, bearer, org):
     assert body["user"]["full_name"] == "李娜"
     assert body["user"]["department"] == {"id": org["sales"].id, "name": "销售部"}
     assert body["data_scope"] == "department_tree"
-    assert body["admin_duty"] is None and body["requires_mfa"] is False
+    # A sales manager may reveal and export personal data, so needs a second factor (AUTH-5).
+    assert body["admin_duty"] is None and body["requires_mfa"] is True
 
 
 @pytest.mark.req("ORG-3")

@@ -141,13 +141,13 @@ def test_signed_in_pages_are_not_stored_and_the_login_page_is_not_marked(make_us
 
 @pytest.mark.req("SEC-1")
 def test_account_page_lists_sessions_and_ends_the_others(make_user):
-    user = make_user(roles.SALES_MANAGER, username="song", full_name="宋佳")
+    user = make_user(roles.KEY_ACCOUNT_MANAGER, username="song", full_name="宋佳")
     elsewhere = sign_in("song", at=clock.now())
     here = sign_in("song", at=clock.now())
     page = here.get(reverse("org:account"))
     body = page.content.decode()
     assert page.status_code == 200
-    for text in ("song", "宋佳", str(user.department), "销售经理", "本部门及下级部门", "当前会话"):
+    for text in ("song", "宋佳", str(user.department), "大客户经理", "本人及共享给我的", "当前会话"):
         assert text in body
     assert body.count("127.0.0.1") == 2
     assert here.post(reverse("org:end_other_sessions")).status_code == 302

@@ -120,8 +120,8 @@ def test_only_one_primary_contact(sales):
 def test_search_by_substring_pinyin_initials_and_phone_last4(sales):
     from kehu.customers.search import apply_search
 
-    huawei = services.customer_create(actor=sales, data=cleaned(CustomerForm, HUAWEI),
-                                      contacts=(cleaned(ContactForm, {"name": "李四", "mobile": "13812345678"}),))
+    services.customer_create(actor=sales, data=cleaned(CustomerForm, HUAWEI),
+                             contacts=(cleaned(ContactForm, {"name": "李四", "mobile": "13812345678"}),))
     services.customer_create(actor=sales, data=cleaned(CustomerForm, {"kind": "enterprise", "name": "腾讯科技有限公司",
                                                                       "stage": "potential"}))
     scoped = Customer.objects.visible_to(sales)

@@ -99,8 +99,7 @@ def test_directory_is_scoped_and_out_of_scope_detail_is_404(login, org, people, 
     assert [u.username for u in listed] == [REP]
 
     manager = make_user(roles.SALES_MANAGER, username="manager", department=org["sales"])
-    client = Client()
-    client.force_login(manager)
+    client = login(manager, on=Client())  # a sales manager holds pii.unmask: second factor included
     assert client.get(reverse("org:directory_detail", args=[colleague.pk])).status_code == 200
     assert client.get(reverse("org:directory_detail", args=[people["target"].pk])).status_code == 404
     visible = {u.username for u in client.get(reverse("org:directory")).context["page"].object_list}
