@@ -9,3 +9,6 @@ class CustomersConfig(AppConfig):
 
     def ready(self):
         from kehu.customers import permissions  # noqa: F401  (registers the permission codes)
+        from kehu.web import navigation
+
+        navigation.add(navigation.NavItem(_("客户"), _("客户"), "customers:list", permissions.VIEW))
