@@ -6,7 +6,6 @@ Personal data leaves only masked; the plaintext of one value only through /revea
 The input schemas carry no owner, department or tier: those are not the caller's to set.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 
@@ -109,6 +108,22 @@ class CustomerDetailOut(CustomerOut):
         return list(obj.contacts.all())
 
 
+class ContactIn(Schema):
+    name: str
+    title: str = ""
+    department_name: str = ""
+    decision_role: str = ""
+    mobile: str = ""
+    phone: str = ""
+    email: str = ""
+    wechat: str = ""
+    birthday: dt.date | None = None
+    birthday_is_lunar: bool = False
+    preferred_channel: str = ""
+    is_primary: bool = False
+    remarks: str = ""
+
+
 class CustomerPatch(Schema):
     kind: str | None = None
     name: str | None = None
@@ -136,27 +151,12 @@ class CustomerPatch(Schema):
 
 
 class CustomerIn(CustomerPatch):
+    kind: str = "enterprise"
     name: str
+    stage: str = "potential"
     contacts: list[ContactIn] = []
 
 
-class ContactIn(Schema):
-    name: str
-    title: str = ""
-    department_name: str = ""
-    decision_role: str = ""
-    mobile: str = ""
-    phone: str = ""
-    email: str = ""
-    wechat: str = ""
-    birthday: dt.date | None = None
-    birthday_is_lunar: bool = False
-    preferred_channel: str = ""
-    is_primary: bool = False
-    remarks: str = ""
-
-
-CustomerIn.model_rebuild()
 
 
 class DuplicateCheckIn(Schema):
@@ -240,6 +240,7 @@ def customer_detail(request, customer_id: int):
 @router.post("", response={201: CustomerDetailOut})
 @idempotent
 def customer_create(request, payload: CustomerIn):
+    require_permission(request.auth, perms.CREATE)  # before validation: no hints to those who may not create
     data = _validated(CustomerForm(_form_input(payload)))
     contacts = tuple(_validated(ContactForm(c.dict())) for c in payload.contacts)
     customer = services.customer_create(actor=request.auth, data=data, entry_point="api",
@@ -257,6 +258,7 @@ def _current_values(customer: Customer) -> dict:
 @router.patch("/{int:customer_id}", response=CustomerDetailOut)
 def customer_update(request, customer_id: int, payload: CustomerPatch):
     """Change only the fields sent."""
+    require_permission(request.auth, perms.EDIT)
     customer = selectors.customer_for(request.auth, customer_id)
     sent = _form_input(payload, exclude_unset=True)
     data = _validated(CustomerForm({**_current_values(customer), **sent}))
@@ -273,6 +275,7 @@ def contact_list(request, customer_id: int):
 @router.post("/{int:customer_id}/contacts", response={201: ContactOut})
 @idempotent
 def contact_create(request, customer_id: int, payload: ContactIn):
+    require_permission(request.auth, perms.EDIT)
     customer = selectors.customer_for(request.auth, customer_id)
     data = _validated(ContactForm(payload.dict()))
     return 201, services.contact_create(actor=request.auth, customer=customer, data=data)
