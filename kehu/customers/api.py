@@ -10,7 +10,7 @@ The input schemas carry no owner, department or tier: those are not the caller's
 import datetime as dt
 
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from kehu.core.errors import DomainError
@@ -245,7 +245,7 @@ def customer_create(request, payload: CustomerIn):
     contacts = tuple(_validated(ContactForm(c.dict())) for c in payload.contacts)
     customer = services.customer_create(actor=request.auth, data=data, entry_point="api",
                                         confirmed_duplicate=payload.confirm_duplicate, contacts=contacts)
-    return 201, selectors.customer_for(request.auth, customer.pk)
+    return Status(201, selectors.customer_for(request.auth, customer.pk))
 
 
 def _current_values(customer: Customer) -> dict:
@@ -278,7 +278,7 @@ def contact_create(request, customer_id: int, payload: ContactIn):
     require_permission(request.auth, perms.EDIT)
     customer = selectors.customer_for(request.auth, customer_id)
     data = _validated(ContactForm(payload.dict()))
-    return 201, services.contact_create(actor=request.auth, customer=customer, data=data)
+    return Status(201, services.contact_create(actor=request.auth, customer=customer, data=data))
 
 
 @router.post("/{int:customer_id}/reveal", response=RevealOut)
