@@ -192,9 +192,9 @@ def reveal(request, pk: int):
     obj = (_adapt(selectors.contact_for, request.user, pk, int(contact_id)) if contact_id
            else _adapt(selectors.customer_for, request.user, pk))
     field = source.get("field", "")
-    context = {"customer_pk": pk, "contact_id": contact_id, "field": field, "masked": getattr(obj, field, "")}
     if field not in services.REVEAL_FIELDS[type(obj)]:
         raise Http404
+    context = {"customer_pk": pk, "contact_id": contact_id, "field": field, "masked": getattr(obj, field)}
     if request.method == "GET":
         return render(request, "customers/_reveal_form.html", context)
     try:
