@@ -49,3 +49,8 @@ api.add_router("/audit-entries", audit_router)
 from kehu.core.api_regions import router as regions_router  # noqa: E402
 
 api.add_router("/regions", regions_router)
+
+# --- appended by the customer pages branch ---
+from kehu.customers.api import router as customers_router  # noqa: E402
+
+api.add_router("/customers", customers_router)

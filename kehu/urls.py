@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("kehu.org.urls")),
     path("policy/", include("kehu.policy.urls")),
     path("audit/", include("kehu.compliance.urls")),
+    path("customers/", include("kehu.customers.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -60,3 +60,6 @@ CUSTOMER_VIEW = _r("customer.view", _("查看客户"))
 CONTACT_CREATE = _r("customer.contact_create", _("新增联系人"))
 CONTACT_UPDATE = _r("customer.contact_update", _("修改联系人"))
 DUPLICATE_BLOCKED = _r("customer.duplicate_blocked", _("查重拦截"))
+
+# Customer pages (SECURITY.md PI-4)
+PII_REVEAL = _r("pii.reveal", _("查看完整个人信息"))

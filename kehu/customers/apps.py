@@ -9,7 +9,9 @@ class CustomersConfig(AppConfig):
 
     def ready(self):
         from kehu.core import demo
-        from kehu.customers import permissions  # noqa: F401  (registers the permission codes)
+        from kehu.customers import permissions
         from kehu.customers.demo import build_customers
+        from kehu.web import navigation
 
         demo.register(build_customers)
+        navigation.add(navigation.NavItem(_("客户"), _("客户"), "customers:list", permissions.VIEW))

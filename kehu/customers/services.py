@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kehu.compliance import actions, audit
+from kehu.compliance.models import AuditEntry
 from kehu.core import clock, masking
-from kehu.core.errors import Conflict
+from kehu.core.errors import Conflict, DomainError
 from kehu.customers import permissions as perms
 from kehu.customers.duplicates import DuplicateHit, find_duplicates
 from kehu.customers.keys import set_contact_keys, set_customer_keys
@@ -190,3 +193,41 @@ def contact_update(*, actor, contact: Contact, data: dict) -> list[FieldChange]:
     audit.record(actor, actions.CONTACT_UPDATE, contact,
                  {"customer": contact.customer_id, "changes": {c.field: [c.old_value, c.new_value] for c in changes}})
     return changes
+
+
+# Revealing a protected value (SEC-3, SECURITY.md PI-4): a stated reason, an audit row, a rate cap.
+REVEAL_FIELDS = {Customer: ("mobile", "id_number", "email", "address"), Contact: ("mobile", "email")}
+REVEALS_PER_HOUR = 50
+REASON_MIN_LENGTH = 2
+
+
+@transaction.atomic
+def pii_reveal(*, actor, obj: Customer | Contact, field: str, reason: str) -> str:
+    """The plaintext of ``obj.field``, recorded in the audit log (who, when, which customer, field, IP, reason).
+
+    Scope is the caller's: load ``obj`` through a selector first."""
+    require_permission(actor, perms.UNMASK)
+    if field not in REVEAL_FIELDS[type(obj)]:
+        raise DomainError("invalid_field", _("该字段不能查看明文。"), field="field")
+    reason = (reason or "").strip()
+    if len(reason) < REASON_MIN_LENGTH:
+        raise DomainError("reason_required", _("请填写查看理由（至少 %(n)d 个字）。") % {"n": REASON_MIN_LENGTH},
+                          field="reason")
+    recent = AuditEntry.objects.filter(actor=actor, action=actions.PII_REVEAL,
+                                       occurred_at__gte=clock.now() - timedelta(hours=1)).count()
+    if recent >= REVEALS_PER_HOUR:
+        raise DomainError("reveal_rate_limited",
+                          _("一小时内查看完整个人信息已达 %(n)d 次上限，请稍后再试。") % {"n": REVEALS_PER_HOUR},
+                          status=429)
+    value = getattr(obj, field)
+    customer = obj if isinstance(obj, Customer) else obj.customer
+    audit.record(actor, actions.PII_REVEAL, customer,
+                 {"customer": customer.pk, "contact": obj.pk if isinstance(obj, Contact) else None, "field": field},
+                 reason=reason)
+    return value.reveal() if value else ""
+
+
+@transaction.atomic
+def customer_viewed(*, actor, customer: Customer) -> None:
+    """Record that ``actor`` opened the customer's page (PI-4: who looked at whose data)."""
+    audit.record(actor, actions.CUSTOMER_VIEW, customer)
