@@ -67,7 +67,7 @@ def build_chunk(args: tuple[int, int, list[tuple[int, int]]]):
 
     rng = random.Random(start)
     customers, contacts = [], []
-    for n in range(start, start + count):
+    for _ in range(count):
         owner_id, department_id = rng.choice(owners)
         customer = Customer(name=company_name(rng), credit_code=credit_code(rng), owner_id=owner_id,
                             department_id=department_id, tier=rng.choice(["potential", "normal", "key"]))
