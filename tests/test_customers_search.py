@@ -92,8 +92,6 @@ def test_name_search_uses_the_trigram_index(people):
         cursor.execute("SET LOCAL enable_seqscan = off")
     plan = apply_search(Customer.objects.visible_to(sales), "技术有").explain()
     assert "customers_name_trgm" in plan
-    plan = apply_search(Customer.objects.visible_to(sales), "hwjs").explain()
-    assert "customers_initials_trgm" in plan
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 table exists on SQLite only")
