@@ -94,7 +94,7 @@ def test_only_visible_customers_and_export_permission(manager, make_user):
 def test_over_threshold_needs_approval_by_another_user(manager, make_user, monkeypatch):
     for i in range(3):
         create(manager, f"公司{i}")
-    monkeypatch.setattr(exporter, "_limit", lambda: 2)
+    monkeypatch.setattr(exporter, "approval_limit", lambda: 2)
     with pytest.raises(PermissionDenied) as refused:
         with exporter.export_customers(actor=manager, filters={}):
             pass

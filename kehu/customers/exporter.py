@@ -55,7 +55,7 @@ def export_count(*, actor, filters: dict) -> int:
     return _filtered(actor, filters).count()
 
 
-def _limit() -> int:
+def approval_limit() -> int:
     from kehu.policy.selectors import rules_in_force
 
     return rules_in_force("exports").approval_above_rows
@@ -94,6 +94,10 @@ def export_approve(*, actor, request: ExportRequest, reason: str = "") -> Export
 @transaction.atomic
 def export_reject(*, actor, request: ExportRequest, reason: str = "") -> ExportRequest:
     return _decide(actor, request, ExportRequest.REJECTED, actions.EXPORT_REJECT, reason)
+
+
+def requests_of(user):
+    return ExportRequest.objects.filter(requested_by=user).select_related("approved_by")
 
 
 def requests_to_decide(user):
@@ -153,10 +157,10 @@ def export_customers(*, actor, filters: dict | None = None, fmt: str = "xlsx", r
                 if (approved.requested_by_id != actor.pk or approved.status != ExportRequest.APPROVED
                         or approved.filters != filters):
                     raise PermissionDenied("export_not_approved", _("该导出申请未获批准或与本次导出不符。"))
-            elif rows > _limit():
+            elif rows > approval_limit():
                 raise PermissionDenied("export_needs_approval",
                                        _("导出 %(rows)d 行超过制度上限 %(limit)d 行，须经审批。")
-                                       % {"rows": rows, "limit": _limit()})
+                                       % {"rows": rows, "limit": approval_limit()})
             request_id = context.current().request_id
             mark = _("导出人：%(user)s（%(username)s） 时间：%(time)s 请求编号：%(rid)s") % {
                 "user": actor.full_name, "username": actor.username,
