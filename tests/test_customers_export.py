@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -31,7 +30,7 @@ def manager(make_user):
     return make_user(roles.SALES_MANAGER)
 
 
-def read_xlsx(path: Path) -> list[tuple]:
+def read_xlsx(path) -> list[tuple]:
     return list(load_workbook(path).active.iter_rows(values_only=True))
 
 
@@ -123,3 +122,35 @@ def test_cli_writes_the_file(manager, tmp_path):
     out = tmp_path / "c.csv"
     call_command("export_customers", "--as", manager.username, "-o", str(out), "--format", "csv")
     assert "甲公司" in out.read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.req("SEC-6", "AC-9")
+def test_export_pages(client, login, manager, make_user, monkeypatch):
+    from django.urls import reverse
+
+    url = reverse("customer_io:export")
+    assert client.get(url).status_code == 302
+    assert login(make_user(roles.SALESPERSON)).get(url).status_code == 403
+    create(manager, "甲公司")
+    create(manager, "乙公司")
+    browser = login(manager)
+    response = browser.post(url, {"fmt": "xlsx"})
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    assert read_xlsx(io.BytesIO(response.content))[0][0].startswith("导出人：")
+    monkeypatch.setattr(exporter, "approval_limit", lambda: 1)
+    assert "须填写用途" in browser.post(url, {"fmt": "xlsx"}).content.decode()
+    browser.post(url, {"fmt": "xlsx", "reason": "对账"})
+    request = ExportRequest.objects.get()
+    browser.post(reverse("customer_io:export_decide", args=[request.pk]), {"decision": "approve"})
+    request.refresh_from_db()
+    assert request.status == ExportRequest.PENDING  # the requester cannot approve their own request
+    seller = login(make_user(roles.SALESPERSON))
+    assert seller.post(reverse("customer_io:export_decide", args=[request.pk]), {"decision": "approve"}).status_code == 403
+    approver = make_user(roles.GENERAL_MANAGER)
+    login(approver).post(reverse("customer_io:export_decide", args=[request.pk]), {"decision": "approve"})
+    request.refresh_from_db()
+    assert request.status == ExportRequest.APPROVED
+    download = login(manager).post(reverse("customer_io:export_download", args=[request.pk]))
+    assert download.status_code == 200 and len(read_xlsx(io.BytesIO(download.content))) == 4
+    assert login(make_user(roles.SALES_MANAGER)).post(
+        reverse("customer_io:export_download", args=[request.pk])).status_code == 404

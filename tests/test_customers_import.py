@@ -271,3 +271,55 @@ def test_sigkill_mid_import_leaves_nothing_or_everything(tmp_path):
         process.wait()
         assert _count(db) in (0, 3000)
         assert _count(db) == 0
+
+
+# --- pages ---------------------------------------------------------------------------------------
+@pytest.mark.req("INFO-9")
+def test_import_pages_permissions(client, make_user, login, manager, settings, tmp_path):
+    from django.urls import reverse
+
+    settings.MEDIA_ROOT = tmp_path
+    upload = reverse("customer_io:import_upload")
+    assert client.get(upload).status_code == 302
+    assert login(make_user(roles.SALESPERSON)).get(upload).status_code == 403
+    job = jobs.job_create(actor=manager, data=csv_bytes(HEADERS, [good_row(1)], "utf-8"), file_name="a.csv",
+                          mode="atomic", dry_run=True)
+    assert login(make_user(roles.SALES_MANAGER)).get(reverse("customer_io:import_job", args=[job.pk])).status_code == 404
+
+
+@pytest.mark.req("INFO-9")
+def test_import_page_flow_dry_run_report_run_and_download(client, login, manager, existing, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    settings.MEDIA_ROOT = tmp_path
+    browser = login(manager)
+    response = browser.post(reverse("customer_io:import_upload"), {
+        "file": SimpleUploadedFile("客户.csv", csv_bytes(HEADERS, bad_rows(), "gbk")), "mode": "skip-invalid"})
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    polled = browser.get(reverse("customer_io:import_job", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert 'hx-trigger="every 2s"' in polled.content.decode()
+    jobs.job_run(job)  # what the worker does with the enqueued task
+    page = browser.get(reverse("customer_io:import_job", args=[job.pk])).content.decode()
+    assert "与文件第 2 行重复。" in page and "***1234" in page and "1381234" not in page
+    rejected = browser.get(reverse("customer_io:import_rejected", args=[job.pk]))
+    assert load_workbook(io.BytesIO(rejected.content)).active["A1"].value == "客户名称"
+    browser.post(reverse("customer_io:import_job_run", args=[job.pk]), {"mode": "skip-invalid"})
+    real = ImportJob.objects.get(dry_run=False)
+    jobs.job_run(real)
+    assert Customer.objects.count() == 3
+
+
+@pytest.mark.req("WEB-6")
+def test_upload_page_refuses_a_renamed_executable(client, login, manager, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    settings.MEDIA_ROOT = tmp_path
+    response = login(manager).post(reverse("customer_io:import_upload"), {
+        "file": SimpleUploadedFile("客户.csv", b"MZ\x90\x00" + bytes(range(256))), "mode": "atomic"})
+    job = ImportJob.objects.get()
+    jobs.job_run(job)
+    job.refresh_from_db()
+    assert response.status_code == 302 and job.status == ImportJob.FAILED and "不是" in job.report["fatal"]

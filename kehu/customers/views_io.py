@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -94,7 +94,7 @@ def import_rejected(request, pk: int):
     return response
 
 
-def _stream(exported) -> FileResponse:
+def _stream(exported) -> HttpResponse:
     # The file is read into memory before the export's temporary directory is removed (RES-3).
     response = HttpResponse(exported.path.read_bytes(), content_type=exported.content_type)
     response["Content-Disposition"] = f'attachment; filename="{exported.name}"'
@@ -151,6 +151,8 @@ def export_decide(request, pk: int):
 def export_download(request, pk: int):
     try:
         found = exporter.request_for(request.user, pk)
+        if found.requested_by_id != request.user.pk:
+            raise NotFound("export_request", _("导出申请不存在。"))  # only the requester downloads
         with exporter.export_customers(actor=request.user, filters=found.filters, approved=found,
                                        fmt=request.POST.get("fmt", "xlsx")) as exported:
             return _stream(exported)
