@@ -177,8 +177,7 @@ def _shown(target: str, value: str) -> str:
 
 
 def _file_keys(data: dict) -> list[tuple[str, str]]:
-    normalise = normalize_person_name if data.get("kind") == Kind.INDIVIDUAL else normalize_company_name
-    keys = [("name", f"{data.get('kind')}:{normalise(data['name'])}")]
+    keys = [("name", f"{data.get('kind')}:{_normalised_name(data)}")]
     if data.get("credit_code"):
         keys.append(("credit_code", data["credit_code"]))
     if data.get("mobile"):
@@ -225,19 +224,69 @@ class Validator:
                     fail(CONTACT + name, messages[0])
         if errors:
             return None, errors
-        data = form.cleaned_data
+        return ValidRow(number, form.cleaned_data, contacts), errors
+
+    def check_duplicates(self, row: ValidRow, existing: _ExistingKeys) -> list[RowError]:
+        """Within the file first (the earlier row wins), then the archive, through the service's
+        check so the message and the policy's action for imports are the same as everywhere."""
+        data = row.data
+        errors: list[RowError] = []
         for key in _file_keys(data):
             if key in self.seen:
-                fail(key[0], _("与文件第 %(row)d 行重复。") % {"row": self.seen[key]})
-                return None, errors
-        try:
-            check_duplicates(actor=self.actor, data=data, entry_point="import", confirmed=False)
-        except DomainError as exc:
-            fail("name", exc.message)
-            return None, errors
+                errors.append(RowError(row.row, self._header(key[0]), _shown(key[0], data.get(key[0], "")),
+                                       _("与文件第 %(row)d 行重复。") % {"row": self.seen[key]}))
+                return errors
+        if existing.may_match(data):
+            try:
+                check_duplicates(actor=self.actor, data=data, entry_point="import", confirmed=False)
+            except DomainError as exc:
+                return [RowError(row.row, self._header("name"), data["name"], str(exc.message))]
         for key in _file_keys(data):
-            self.seen[key] = number
-        return ValidRow(number, data, contacts), errors
+            self.seen[key] = row.row
+        return errors
+
+
+class _ExistingKeys:
+    """The file's names, credit codes and mobiles already in the archive, fetched in a few batched
+    queries, so only rows that may be duplicates pay for the full per-row check."""
+
+    BATCH = 500
+
+    def __init__(self, rows: list[ValidRow]):
+        from kehu.core.protected import protected_lookup
+        from kehu.customers.models import Contact, Customer
+
+        everyone = Customer._base_manager
+        self.credit_codes = self._fetch(everyone, "credit_code", {r.data["credit_code"] for r in rows
+                                                                  if r.data.get("credit_code")})
+        self.names = self._fetch(everyone, "name_normalized", {_normalised_name(r.data) for r in rows})
+        index_of = {}
+        for row in rows:
+            if row.data.get("mobile"):
+                ((column, index),) = protected_lookup(Customer, "mobile", row.data["mobile"]).items()
+                index_of[row.data["mobile"]] = index
+        self.mobile_column = column if index_of else ""
+        wanted = set(index_of.values())
+        found = self._fetch(everyone, self.mobile_column, wanted) if wanted else set()
+        found |= self._fetch(Contact._base_manager, self.mobile_column, wanted) if wanted else set()
+        self.mobiles = {m for m, index in index_of.items() if index in found}
+
+    def _fetch(self, manager, column: str, values: set[str]) -> set[str]:
+        values = list(values)
+        hits: set[str] = set()
+        for start in range(0, len(values), self.BATCH):
+            chunk = values[start:start + self.BATCH]
+            hits.update(manager.filter(**{f"{column}__in": chunk}).values_list(column, flat=True))
+        return hits
+
+    def may_match(self, data: dict) -> bool:
+        return (data.get("credit_code") in self.credit_codes or _normalised_name(data) in self.names
+                or data.get("mobile") in self.mobiles)
+
+
+def _normalised_name(data: dict) -> str:
+    normalise = normalize_person_name if data.get("kind") == Kind.INDIVIDUAL else normalize_company_name
+    return normalise(data["name"])
 
 
 def validate_table(actor, table: Table, *, mapping: dict[str, str] | None = None,
@@ -246,13 +295,22 @@ def validate_table(actor, table: Table, *, mapping: dict[str, str] | None = None
     report = Report(total=len(table.rows), unknown_columns=validator.unknown, name_column=validator._header("name"))
     if "name" not in validator.targets:
         raise DomainError("no_name_column", _("找不到“客户名称”列：表头第 1 行须有“客户名称”或“名称”。"), field="file")
+    candidates: list[ValidRow] = []
     for index, (number, values) in enumerate(table.rows, start=1):
         valid, errors = validator.validate(number, values)
         if valid:
-            report.valid.append(valid)
+            candidates.append(valid)
         report.errors.extend(errors)
         if progress and index % PROGRESS_EVERY == 0:
             progress(index)
+    existing = _ExistingKeys(candidates)
+    for row in candidates:
+        errors = validator.check_duplicates(row, existing)
+        if errors:
+            report.errors.extend(errors)
+        else:
+            report.valid.append(row)
+    report.errors.sort(key=lambda e: e.row)
     return report
 
 
