@@ -63,3 +63,9 @@ DUPLICATE_BLOCKED = _r("customer.duplicate_blocked", _("查重拦截"))
 
 # Customer pages (SECURITY.md PI-4)
 PII_REVEAL = _r("pii.reveal", _("查看完整个人信息"))
+
+CUSTOMER_IMPORT = _r("customer.import", _("导入客户"))
+CUSTOMER_EXPORT = _r("customer.export", _("导出客户"))
+EXPORT_REQUEST = _r("customer.export_request", _("申请超量导出"))
+EXPORT_APPROVE = _r("customer.export_approve", _("批准超量导出"))
+EXPORT_REJECT = _r("customer.export_reject", _("驳回超量导出"))

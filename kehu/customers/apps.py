@@ -12,6 +12,10 @@ class CustomersConfig(AppConfig):
         from kehu.customers import permissions
         from kehu.customers.demo import build_customers
         from kehu.web import navigation
+        from kehu.web.navigation import NavItem
 
         demo.register(build_customers)
-        navigation.add(navigation.NavItem(_("客户"), _("客户"), "customers:list", permissions.VIEW))
+        section = _("客户")
+        navigation.add(NavItem(section, _("客户"), "customers:list", permissions.VIEW))
+        navigation.add(NavItem(section, _("导入客户"), "customer_io:import_upload", permissions.IMPORT))
+        navigation.add(NavItem(section, _("导出申请"), "customer_io:export_requests", permissions.EXPORT))

@@ -237,3 +237,65 @@ class FieldChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.old_value} → {self.new_value}"
+
+
+class ImportJob(models.Model):
+    """One uploaded file and what became of it (INFO-9). The file lives under MEDIA_ROOT/imports."""
+
+    PENDING, VALIDATING, RUNNING, DONE, FAILED = "pending", "validating", "running", "done", "failed"
+    STATUS_CHOICES = [(PENDING, _("等待中")), (VALIDATING, _("校验中")), (RUNNING, _("导入中")),
+                      (DONE, _("已完成")), (FAILED, _("失败"))]
+    ATOMIC, SKIP_INVALID = "atomic", "skip-invalid"
+    MODE_CHOICES = [(ATOMIC, _("全部成功才导入")), (SKIP_INVALID, _("跳过错误行"))]
+
+    file_path = models.CharField(max_length=500)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    mode = models.CharField(_("导入方式"), max_length=12, choices=MODE_CHOICES, default=ATOMIC)
+    dry_run = models.BooleanField(_("仅校验"), default=True)
+    status = models.CharField(_("状态"), max_length=12, choices=STATUS_CHOICES, default=PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.pk})"
+
+    @property
+    def percent(self) -> int:
+        return int(self.processed * 100 / self.total) if self.total else 0
+
+
+class ExportRequest(models.Model):
+    """An export above the policy's row limit waits for another user's approval (SEC-6)."""
+
+    PENDING, APPROVED, REJECTED, DONE = "pending", "approved", "rejected", "done"
+    STATUS_CHOICES = [(PENDING, _("待审批")), (APPROVED, _("已批准")), (REJECTED, _("已驳回")), (DONE, _("已导出"))]
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filters = models.JSONField(default=dict, blank=True)
+    row_count = models.PositiveIntegerField(_("行数"))
+    status = models.CharField(_("状态"), max_length=10, choices=STATUS_CHOICES, default=PENDING)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("理由"), blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("导出申请")
+        verbose_name_plural = _("导出申请")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.row_count}"

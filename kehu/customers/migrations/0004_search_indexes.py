@@ -53,6 +53,6 @@ SQLITE_REVERSE = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("customers", "0002_default_grants")]
+    dependencies = [("customers", "0003_import_export")]
     operations = [run_vendor_sql(sqlite=SQLITE, postgresql=POSTGRES,
                                  sqlite_reverse=SQLITE_REVERSE, postgresql_reverse=POSTGRES_REVERSE)]

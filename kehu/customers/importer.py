@@ -1,0 +1,380 @@
+"""Customer import (INFO-9, WEB-6, CRASH-2): map headers, validate every row through the same
+forms as the pages and the API, report row-level errors, then import all-or-nothing or skipping
+invalid rows. Every customer goes through ``customer_create(entry_point="import")`` so the
+duplicate policy for imports applies; one IMPORT audit entry is written in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kehu.compliance import actions, audit
+from kehu.core import masking, regions
+from kehu.core.errors import DomainError
+from kehu.core.industries import INDUSTRIES
+from kehu.core.names import normalize_company_name, normalize_person_name
+from kehu.customers import permissions as perms
+from kehu.customers.forms import ContactForm, CustomerForm
+from kehu.customers.models import Gender, ImportJob, Kind, Scale, Source, Stage
+from kehu.customers.services import check_duplicates, customer_create
+from kehu.customers.tabular import Table, neutralise, read_table
+from kehu.org.access import require_permission
+
+ATOMIC, SKIP_INVALID = ImportJob.ATOMIC, ImportJob.SKIP_INVALID
+MODES = (ATOMIC, SKIP_INVALID)
+CONTACT = "contact."  # prefix of a target that fills the customer's first contact
+
+# Header (lower-cased, spaces removed) → target field. Customer fields are bare, contact ones prefixed.
+HEADER_ALIASES: dict[str, str] = {}
+for _target, _names in {
+    "name": ("客户名称", "名称", "公司名称", "企业名称", "客户", "name", "customername"),
+    "short_name": ("简称", "客户简称", "shortname"),
+    "kind": ("客户类型", "类型", "kind", "type"),
+    "credit_code": ("统一社会信用代码", "信用代码", "社会信用代码", "creditcode"),
+    "industry": ("行业", "所属行业", "industry"),
+    "scale": ("规模", "企业规模", "scale"),
+    "province": ("省", "省份", "province"),
+    "city": ("市", "城市", "city"),
+    "district": ("区", "区县", "区/县", "district"),
+    "address": ("地址", "详细地址", "address"),
+    "source": ("来源", "客户来源", "source"),
+    "website": ("网站", "网址", "website"),
+    "stage": ("阶段", "客户阶段", "stage"),
+    "tags": ("标签", "tags"),
+    "remarks": ("备注", "remarks", "note", "notes"),
+    "id_number": ("身份证号", "身份证", "身份证号码", "idnumber"),
+    "gender": ("性别", "gender"),
+    "birthday": ("生日", "出生日期", "birthday"),
+    "mobile": ("手机", "手机号", "手机号码", "mobile"),
+    "email": ("邮箱", "电子邮箱", "email", "e-mail"),
+    "contact.name": ("联系人", "联系人姓名", "contact", "contactname"),
+    "contact.mobile": ("联系人手机", "联系人手机号", "contactmobile"),
+    "contact.title": ("联系人职务", "职务", "contacttitle"),
+    "contact.phone": ("联系人电话", "座机", "联系人座机", "contactphone"),
+    "contact.email": ("联系人邮箱", "contactemail"),
+}.items():
+    for _name in _names:
+        HEADER_ALIASES[_name] = _target
+
+# Choice fields accept the code or its Chinese label ("企业", "成交", …).
+CHOICES = {"kind": Kind, "stage": Stage, "scale": Scale, "source": Source, "gender": Gender}
+INDUSTRY_BY_NAME = {i.zh: i.code for i in INDUSTRIES} | {i.en.lower(): i.code for i in INDUSTRIES}
+MASK_KIND = {"mobile": "mobile", "id_number": "id_number", "email": "email", "address": "address",
+             "contact.mobile": "mobile", "contact.email": "email"}
+PROGRESS_EVERY = 500
+
+
+def _header_key(header: str) -> str:
+    return "".join(header.split()).lower().rstrip("*")
+
+
+def map_headers(headers: list[str], mapping: dict[str, str] | None = None) -> tuple[list[str | None], list[str]]:
+    """The target of every column (None when unknown) and the unknown headers. An explicit
+    ``mapping`` (header → target) wins over the built-in aliases."""
+    mapping = mapping or {}
+    targets: list[str | None] = []
+    unknown: list[str] = []
+    for header in headers:
+        target = mapping.get(header) or HEADER_ALIASES.get(_header_key(header))
+        if target in targets:
+            target = None  # a second column for the same field is ignored rather than silently merged
+        targets.append(target)
+        if target is None and header:
+            unknown.append(header)
+    return targets, unknown
+
+
+def _choice(field_name: str, value: str) -> str:
+    for code, label in CHOICES[field_name].choices:
+        if value in (code, str(label)):
+            return code
+    return value
+
+
+def _region(name: str, parent: str | None) -> str:
+    if not name or name.isdigit():
+        return name
+    for node in regions.children(parent):
+        if node.name == name or node.name.startswith(name):
+            return node.code
+    return name
+
+
+def _convert(raw: dict[str, str]) -> dict[str, str]:
+    """Labels and region names as people type them → the codes the forms expect."""
+    data = dict(raw)
+    for name in CHOICES:
+        if data.get(name):
+            data[name] = _choice(name, data[name])
+    if data.get("industry"):
+        data["industry"] = INDUSTRY_BY_NAME.get(data["industry"].lower(), data["industry"]).upper()
+    province = _region(data.get("province", ""), None)
+    data["province"] = province
+    parent = province if province.isdigit() else None
+    if parent and regions.is_municipality(regions.region(parent)) and not data.get("city"):
+        data["district"] = _region(data.get("district", ""), parent) if parent else data.get("district", "")
+    else:
+        city = _region(data.get("city", ""), parent) if parent else data.get("city", "")
+        data["city"] = city
+        if data.get("district") and city.isdigit():
+            data["district"] = _region(data["district"], city)
+    data.setdefault("kind", Kind.ENTERPRISE)
+    data.setdefault("stage", Stage.POTENTIAL)
+    if not data["kind"]:
+        data["kind"] = Kind.ENTERPRISE
+    if not data["stage"]:
+        data["stage"] = Stage.POTENTIAL
+    return data
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    value: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
+
+
+@dataclass
+class ValidRow:
+    row: int
+    data: dict
+    contacts: tuple[dict, ...]
+
+
+@dataclass
+class Report:
+    total: int = 0
+    valid: list[ValidRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    imported: int = 0
+    name_column: str = ""
+
+    @property
+    def failed_rows(self) -> list[int]:
+        return sorted({e.row for e in self.errors})
+
+    def as_dict(self) -> dict:
+        return {"total": self.total, "ok": self.total - len(self.failed_rows), "failed": len(self.failed_rows),
+                "imported": self.imported, "unknown_columns": self.unknown_columns,
+                "errors": [e.as_dict() for e in self.errors]}
+
+
+def _shown(target: str, value: str) -> str:
+    """A protected value appears masked in a report (the report is shown and stored)."""
+    kind = MASK_KIND.get(target)
+    return masking.mask(kind, value) if kind and value else value
+
+
+def _file_keys(data: dict) -> list[tuple[str, str]]:
+    keys = [("name", f"{data.get('kind')}:{_normalised_name(data)}")]
+    if data.get("credit_code"):
+        keys.append(("credit_code", data["credit_code"]))
+    if data.get("mobile"):
+        keys.append(("mobile", data["mobile"]))
+    return keys
+
+
+class Validator:
+    """Validates rows one at a time, remembering keys already seen to catch duplicates within the file."""
+
+    def __init__(self, actor, table: Table, mapping: dict[str, str] | None = None):
+        self.actor = actor
+        self.headers = table.headers
+        self.targets, self.unknown = map_headers(table.headers, mapping)
+        self.header_of = {t: h for t, h in zip(self.targets, self.headers, strict=False) if t}
+        self.seen: dict[tuple[str, str], int] = {}
+
+    def _header(self, target: str) -> str:
+        return self.header_of.get(target) or self.header_of.get(CONTACT + target) or target
+
+    def validate(self, number: int, values: list[str]) -> tuple[ValidRow | None, list[RowError]]:
+        raw: dict[str, str] = {}
+        for target, value in zip(self.targets, values, strict=False):
+            if target:
+                raw[target] = value
+        customer = {k: v for k, v in raw.items() if not k.startswith(CONTACT)}
+        contact = {k[len(CONTACT):]: v for k, v in raw.items() if k.startswith(CONTACT) and v}
+        errors: list[RowError] = []
+
+        def fail(target: str, message: str) -> None:
+            errors.append(RowError(number, self._header(target), _shown(target, raw.get(target, "")), str(message)))
+
+        form = CustomerForm(_convert(customer))
+        if not form.is_valid():
+            for name, messages in form.errors.items():
+                fail(name if name != "__all__" else "name", messages[0])
+        contacts: tuple[dict, ...] = ()
+        if contact:
+            contact_form = ContactForm(contact)
+            if contact_form.is_valid():
+                contacts = (contact_form.cleaned_data,)
+            else:
+                for name, messages in contact_form.errors.items():
+                    fail(CONTACT + name, messages[0])
+        if errors:
+            return None, errors
+        return ValidRow(number, form.cleaned_data, contacts), errors
+
+    def check_duplicates(self, row: ValidRow, existing: _ExistingKeys) -> list[RowError]:
+        """Within the file first (the earlier row wins), then the archive, through the service's
+        check so the message and the policy's action for imports are the same as everywhere."""
+        data = row.data
+        errors: list[RowError] = []
+        for key in _file_keys(data):
+            if key in self.seen:
+                errors.append(RowError(row.row, self._header(key[0]), _shown(key[0], data.get(key[0], "")),
+                                       _("与文件第 %(row)d 行重复。") % {"row": self.seen[key]}))
+                return errors
+        if existing.may_match(data):
+            try:
+                check_duplicates(actor=self.actor, data=data, entry_point="import", confirmed=False)
+            except DomainError as exc:
+                return [RowError(row.row, self._header("name"), data["name"], str(exc.message))]
+        for key in _file_keys(data):
+            self.seen[key] = row.row
+        return errors
+
+
+class _ExistingKeys:
+    """The file's names, credit codes and mobiles already in the archive, fetched in a few batched
+    queries, so only rows that may be duplicates pay for the full per-row check."""
+
+    BATCH = 500
+
+    def __init__(self, rows: list[ValidRow]):
+        from kehu.core.protected import protected_lookup
+        from kehu.customers.models import Contact, Customer
+
+        everyone = Customer._base_manager
+        self.credit_codes = self._fetch(everyone, "credit_code", {r.data["credit_code"] for r in rows
+                                                                  if r.data.get("credit_code")})
+        self.names = self._fetch(everyone, "name_normalized", {_normalised_name(r.data) for r in rows})
+        index_of = {}
+        for row in rows:
+            if row.data.get("mobile"):
+                ((column, index),) = protected_lookup(Customer, "mobile", row.data["mobile"]).items()
+                index_of[row.data["mobile"]] = index
+        self.mobile_column = column if index_of else ""
+        wanted = set(index_of.values())
+        found = self._fetch(everyone, self.mobile_column, wanted) if wanted else set()
+        found |= self._fetch(Contact._base_manager, self.mobile_column, wanted) if wanted else set()
+        self.mobiles = {m for m, index in index_of.items() if index in found}
+
+    def _fetch(self, manager, column: str, values: set[str]) -> set[str]:
+        values = list(values)
+        hits: set[str] = set()
+        for start in range(0, len(values), self.BATCH):
+            chunk = values[start:start + self.BATCH]
+            hits.update(manager.filter(**{f"{column}__in": chunk}).values_list(column, flat=True))
+        return hits
+
+    def may_match(self, data: dict) -> bool:
+        return (data.get("credit_code") in self.credit_codes or _normalised_name(data) in self.names
+                or data.get("mobile") in self.mobiles)
+
+
+def _normalised_name(data: dict) -> str:
+    normalise = normalize_person_name if data.get("kind") == Kind.INDIVIDUAL else normalize_company_name
+    return normalise(data["name"])
+
+
+def validate_table(actor, table: Table, *, mapping: dict[str, str] | None = None,
+                   progress: Callable[[int], None] | None = None) -> Report:
+    validator = Validator(actor, table, mapping)
+    report = Report(total=len(table.rows), unknown_columns=validator.unknown, name_column=validator._header("name"))
+    if "name" not in validator.targets:
+        raise DomainError("no_name_column", _("找不到“客户名称”列：表头第 1 行须有“客户名称”或“名称”。"), field="file")
+    candidates: list[ValidRow] = []
+    for index, (number, values) in enumerate(table.rows, start=1):
+        valid, errors = validator.validate(number, values)
+        if valid:
+            candidates.append(valid)
+        report.errors.extend(errors)
+        if progress and index % PROGRESS_EVERY == 0:
+            progress(index)
+    existing = _ExistingKeys(candidates)
+    for row in candidates:
+        errors = validator.check_duplicates(row, existing)
+        if errors:
+            report.errors.extend(errors)
+        else:
+            report.valid.append(row)
+    report.errors.sort(key=lambda e: e.row)
+    return report
+
+
+class _AtomicAbort(Exception):
+    """Raised inside the transaction to roll every row back in atomic mode."""
+
+
+def import_table(*, actor, table: Table, mode: str, sha256: str, file_name: str,
+                 mapping: dict[str, str] | None = None, owner=None,
+                 progress: Callable[[int], None] | None = None) -> Report:
+    """Validate, then import. Atomic: one transaction, nothing imported when any row fails.
+    Skip-invalid: the valid rows in one transaction, each in its own savepoint."""
+    require_permission(actor, perms.IMPORT)
+    if mode not in MODES:
+        raise DomainError("bad_mode", _("导入方式只能是 atomic 或 skip-invalid。"), field="mode")
+    report = validate_table(actor, table, mapping=mapping, progress=progress)
+    if mode == ATOMIC and report.errors:
+        return report
+    try:
+        with transaction.atomic():
+            for valid in report.valid:
+                try:
+                    customer_create(actor=actor, data=valid.data, entry_point="import", owner=owner,
+                                    contacts=valid.contacts)
+                except DomainError as exc:  # a duplicate created concurrently since the validation
+                    report.errors.append(RowError(valid.row, report.name_column, valid.data["name"],
+                                                  str(exc.message)))
+                    if mode == ATOMIC:
+                        raise _AtomicAbort from exc
+                    continue
+                report.imported += 1
+            audit.record(actor, actions.CUSTOMER_IMPORT, None,
+                         {"file": file_name, "sha256": sha256, "mode": mode, "rows": report.total,
+                          "imported": report.imported, "failed": len(report.failed_rows)})
+    except _AtomicAbort:
+        report.imported = 0
+    return report
+
+
+def import_file(*, actor, data: bytes, file_name: str, mode: str, dry_run: bool,
+                mapping: dict[str, str] | None = None, progress: Callable[[int], None] | None = None) -> Report:
+    require_permission(actor, perms.IMPORT)
+    table = read_table(data)
+    if dry_run:
+        return validate_table(actor, table, mapping=mapping, progress=progress)
+    return import_table(actor=actor, table=table, mode=mode, sha256=hashlib.sha256(data).hexdigest(),
+                        file_name=file_name, mapping=mapping, progress=progress)
+
+
+def rejected_rows_xlsx(table: Table, report: Report) -> bytes:
+    """The failed rows as the user uploaded them, plus a 错误原因 column, to fix and import again."""
+    from openpyxl import Workbook
+
+    reasons: dict[int, list[str]] = {}
+    for error in report.errors:
+        reasons.setdefault(error.row, []).append(f"{error.column}：{error.message}")
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("被拒绝的行"))
+    sheet.append([neutralise(h) for h in [*table.headers, _("原行号"), _("错误原因")]])
+    for number, values in table.rows:
+        if number in reasons:
+            padded = values + [""] * (len(table.headers) - len(values))
+            sheet.append([neutralise(v) for v in [*padded, str(number), "；".join(reasons[number])]])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
