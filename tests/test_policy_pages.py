@@ -108,7 +108,7 @@ def test_drafter_creates_edits_and_submits(login, drafter, policy):
     assert version.status == "pending_approval" and version.rules["pools"]["holding_cap"] == 180
     assert version.effective_from == dt.datetime(2026, 7, 1, tzinfo=SH)
     detail = client.get(reverse("policy:version_detail", args=[version.pk])).content.decode()
-    assert "table-warning" in detail and "150" not in detail and "180 个" in detail and "200 个" in detail
+    assert "table-warning" in detail and "150 个" not in detail and "180 个" in detail and "200 个" in detail
 
 
 def test_edit_shows_field_path_errors_next_to_the_section(login, drafter, draft):
