@@ -15,7 +15,6 @@ from kehu.customers.search import apply_search
 from kehu.org.access import require_permission
 
 # Names sort by pinyin, the order Chinese readers expect. Counting every visible row is the slowest part of a big list; past this the page says "10,000+".
-COUNT_CAP = 10_000
 SORTS = {"name": "name_pinyin", "stage": "stage", "tier": "tier", "last_contact": "last_contact_at",
          "created": "created_at"}
 
@@ -54,12 +53,6 @@ def customers_for(user, filters: CustomerFilters | None = None) -> QuerySet:
     if field:
         rows = rows.order_by(f"-{field}" if f.sort.startswith("-") else field, "-id")
     return rows.select_related("owner").prefetch_related("tags", _primary_contacts())
-
-
-def capped_count(rows: QuerySet) -> tuple[int, bool]:
-    """(count, more): at most COUNT_CAP rows are counted, ``more`` says there are others."""
-    counted = rows.order_by().values("pk")[: COUNT_CAP + 1].count()
-    return min(counted, COUNT_CAP), counted > COUNT_CAP
 
 
 def customer_for(user, pk: int) -> Customer:

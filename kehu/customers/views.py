@@ -21,6 +21,7 @@ from kehu.customers import selectors, services, timeline
 from kehu.customers.display import industry_name, region_name
 from kehu.customers.filters import CustomerFilterForm
 from kehu.customers.forms import ContactForm, CustomerForm
+from kehu.customers.listing import capped_count
 from kehu.customers.models import Tag
 from kehu.web.decorators import permission_required
 
@@ -61,7 +62,8 @@ def customer_list(request):
     rows = _adapt(selectors.customers_for, request.user, form.filters(q))
     page = form.cleaned_data.get("page") or 1
     window = list(rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
-    count, more = selectors.capped_count(rows)
+    counted = capped_count(rows)
+    count, more = counted.value, counted.capped
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "customers/list.html", {
