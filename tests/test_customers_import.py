@@ -134,6 +134,29 @@ def test_rejected_rows_file_reopens_with_reasons(manager, existing):
     assert rows[1][-2] == "4" and rows[1][-1].startswith("统一社会信用代码：")
 
 
+@pytest.mark.req("INFO-9", "INFO-1")
+@pytest.mark.parametrize(("city", "district", "expected"), [
+    ("北京市", "海淀区", ("110000", "", "110108")),   # most address books repeat the municipality
+    ("北京", "", ("110000", "", "")),
+    ("市辖区", "朝阳区", ("110000", "", "110105")),   # older GB/T 2260 tables
+    ("朝阳区", "", ("110000", "", "110105")),         # the district typed in the city column
+    ("", "东城区", ("110000", "", "110101")),
+])
+def test_municipality_rows_as_chinese_spreadsheets_write_them(manager, city, district, expected):
+    data = csv_bytes(["客户名称", "省份", "城市", "区县"], [["北京甲科技有限公司", "北京市", city, district]], "gbk")
+    report = importer.import_file(actor=manager, data=data, file_name="a.csv", mode="atomic", dry_run=False)
+    assert report.errors == [] and report.imported == 1
+    customer = Customer.objects.get()
+    assert (customer.province, customer.city, customer.district) == expected
+
+
+@pytest.mark.req("INFO-9")
+def test_a_city_of_another_province_is_still_refused(manager):
+    data = csv_bytes(["客户名称", "省份", "城市"], [["北京乙科技有限公司", "北京市", "杭州市"]], "utf-8")
+    report = importer.import_file(actor=manager, data=data, file_name="a.csv", mode="atomic", dry_run=True)
+    assert [(e.row, e.column) for e in report.errors] == [(2, "城市")]
+
+
 @pytest.mark.req("INFO-9")
 def test_explicit_mapping_and_english_headers(manager):
     data = csv_bytes(["Company", "credit code", "Mobile"], [["上海甲公司", credit_code(11), "13912345678"]], "utf-8")

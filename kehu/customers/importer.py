@@ -106,6 +106,23 @@ def _region(name: str, parent: str | None) -> str:
     return name
 
 
+# What Chinese spreadsheets put in the city column of a municipality (北京市 / 北京市 / 海淀区 in most
+# address books, 北京市 / 市辖区 / 海淀区 in older GB/T 2260 tables): the city layer the tree lacks.
+MUNICIPALITY_CITY_WORDS = ("市辖区", "县", "城区", "郊县")
+
+
+def _municipality_city(data: dict[str, str], province) -> None:
+    """A municipality has no city layer: drop a city cell that repeats the province or says 市辖区, and
+    read one that names a district (城市 = 海淀区, no 区县) as that district."""
+    city = data.get("city", "")
+    if not city or city.isdigit():
+        return
+    if city in MUNICIPALITY_CITY_WORDS or province.name.startswith(city) or city.startswith(province.name):
+        data["city"] = ""
+    elif not data.get("district") and _region(city, province.code).isdigit():
+        data["district"], data["city"] = city, ""
+
+
 def _convert(raw: dict[str, str]) -> dict[str, str]:
     """Labels and region names as people type them → the codes the forms expect."""
     data = dict(raw)
@@ -117,6 +134,8 @@ def _convert(raw: dict[str, str]) -> dict[str, str]:
     province = _region(data.get("province", ""), None)
     data["province"] = province
     parent = province if province.isdigit() else None
+    if parent and regions.is_municipality(regions.region(parent)):
+        _municipality_city(data, regions.region(parent))
     if parent and regions.is_municipality(regions.region(parent)) and not data.get("city"):
         data["district"] = _region(data.get("district", ""), parent) if parent else data.get("district", "")
     else:
