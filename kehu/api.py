@@ -10,7 +10,10 @@ from ninja import NinjaAPI, Swagger
 from kehu.compliance.api import router as audit_router
 from kehu.core import api_errors
 from kehu.core.api_parser import JSONOnlyParser
+from kehu.core.api_regions import router as regions_router
 from kehu.core.ratelimit import PerUserRateThrottle
+from kehu.customers.api import router as customers_router
+from kehu.customers.api_io import router as customers_io_router
 from kehu.org.api import router as org_router
 from kehu.org.api_admin import router as org_admin_router
 from kehu.org.api_auth import ApiTokenAuth, docs_access
@@ -44,13 +47,6 @@ api.add_router("", org_router)
 api.add_router("/admin", org_admin_router)
 api.add_router("/policy-versions", policy_router)
 api.add_router("/audit-entries", audit_router)
-
-# --- appended by the regions branch ---
-from kehu.core.api_regions import router as regions_router  # noqa: E402
-
 api.add_router("/regions", regions_router)
-
-# --- appended by the customer pages branch ---
-from kehu.customers.api import router as customers_router  # noqa: E402
-
 api.add_router("/customers", customers_router)
+api.add_router("/customers", customers_io_router)
