@@ -6,13 +6,15 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
 from kehu.compliance import actions
 from kehu.compliance.models import AuditEntry
 from kehu.customers import exporter
 from kehu.customers.models import Customer, ExportRequest, ImportJob
+from kehu.customers.tasks import run_import
 from kehu.org import roles
 from tests.test_customers_import import HEADERS, bad_rows, csv_bytes, good_row
 
@@ -37,7 +39,14 @@ def post(client, url, body=None):
 
 
 def work() -> None:
-    call_command("worker", "--once", "--no-scheduler")
+    """Run the import tasks the endpoints enqueued, as the worker would. (The worker itself closes the
+    connection between tasks, which a rolled-back PostgreSQL test cannot survive; tests/test_jobs_worker.py
+    covers it.)"""
+    queued = DBTaskResult.objects.filter(task_path=run_import.module_path, status=TaskResultStatus.READY)
+    assert queued.exists(), "the endpoint enqueued no import task"
+    for result in queued:
+        run_import.call(*result.args_kwargs["args"])
+        DBTaskResult.objects.filter(pk=result.pk).update(status=TaskResultStatus.SUCCESSFUL)
 
 
 @pytest.mark.req("INFO-9")
