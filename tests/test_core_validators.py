@@ -330,10 +330,19 @@ def test_mobile_prefix_rule(value):
         ("0571-87654321分机123", "0571-87654321-123"),
         ("0571 87654321 ext. 123", "0571-87654321-123"),
         ("0571-87654321#8", "0571-87654321-8"),
+        ("400-800-8888", "400-800-8888"),  # nationwide service numbers, printed as company hotlines
+        ("4008008888", "400-800-8888"),
+        ("800 810 1234 转 2", "800-810-1234-2"),
     ],
 )
 def test_landline_forms_normalise(value, expected):
     assert validate_phone(value) == expected
+
+
+def test_a_mobile_typed_as_landline_says_where_it_belongs():
+    error = refusal(validate_phone, "138 1234 5678")
+    assert (error.code, error.params["rule"]) == ("phone_invalid", "mobile")
+    assert message(error) == "这是手机号码，请填在“手机”一栏。"
 
 
 def test_landline_charset_rule():

@@ -21,7 +21,7 @@ from kehu.core.errors import DomainError
 from kehu.core.validators.credit_code import credit_code_check_char, org_code_check_char
 from kehu.customers import importer, jobs, services, tabular
 from kehu.customers.forms import CustomerForm
-from kehu.customers.models import Customer, ImportJob
+from kehu.customers.models import Contact, Customer, ImportJob
 from kehu.org import roles
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +148,27 @@ def test_municipality_rows_as_chinese_spreadsheets_write_them(manager, city, dis
     assert report.errors == [] and report.imported == 1
     customer = Customer.objects.get()
     assert (customer.province, customer.city, customer.district) == expected
+
+
+@pytest.mark.req("INFO-9")
+def test_template_headers_with_markers_and_one_phone_column_as_offices_keep_them(manager):
+    """A sheet as a Chinese office keeps it: required markers, notes in full-width brackets, one 联系电话
+    column holding mobiles, landlines and 400 hotlines alike, a 微信 column."""
+    headers = ["*单位名称", "统一社会信用代码（选填）", "所在省份", "所在城市", "联系人（必填）", "联系电话", "微信号"]
+    rows = [
+        ["杭州甲科技有限公司", credit_code(21), "浙江省", "杭州市", "张三", "138 1234 5678", "zhangsan_wx"],
+        ["杭州乙科技有限公司", credit_code(22), "浙江", "杭州", "李四", "0571-87654321", ""],
+        ["杭州丙科技有限公司", credit_code(23), "浙江省", "杭州市", "王五", "400-800-8888", ""],
+    ]
+    report = importer.import_file(actor=manager, data=xlsx_bytes(headers, rows), file_name="a.xlsx",
+                                  mode="atomic", dry_run=False)
+    assert report.errors == [] and report.unknown_columns == [] and report.imported == 3
+    by_name = {c.customer.name: c for c in Contact.objects.select_related("customer")}
+    first = by_name["杭州甲科技有限公司"]
+    assert first.mobile.reveal() == "13812345678" and first.phone == "" and first.wechat == "zhangsan_wx"
+    assert by_name["杭州乙科技有限公司"].phone == "0571-87654321" and not by_name["杭州乙科技有限公司"].mobile
+    assert by_name["杭州丙科技有限公司"].phone == "400-800-8888"
+    assert Customer.objects.get(name="杭州乙科技有限公司").city == "330100"
 
 
 @pytest.mark.req("INFO-9")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -15,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kehu.compliance import actions, audit
-from kehu.core import masking, regions
+from kehu.core import masking, regions, validators
 from kehu.core.errors import DomainError
 from kehu.core.industries import INDUSTRIES
 from kehu.core.names import normalize_company_name, normalize_person_name
@@ -33,31 +35,34 @@ CONTACT = "contact."  # prefix of a target that fills the customer's first conta
 # Header (lower-cased, spaces removed) → target field. Customer fields are bare, contact ones prefixed.
 HEADER_ALIASES: dict[str, str] = {}
 for _target, _names in {
-    "name": ("客户名称", "名称", "公司名称", "企业名称", "客户", "name", "customername"),
+    "name": ("客户名称", "名称", "公司名称", "企业名称", "单位名称", "客户全称", "公司全称", "客户", "name",
+             "customername"),
     "short_name": ("简称", "客户简称", "shortname"),
     "kind": ("客户类型", "类型", "kind", "type"),
-    "credit_code": ("统一社会信用代码", "信用代码", "社会信用代码", "creditcode"),
+    "credit_code": ("统一社会信用代码", "信用代码", "社会信用代码", "统一信用代码", "creditcode"),
     "industry": ("行业", "所属行业", "industry"),
     "scale": ("规模", "企业规模", "scale"),
-    "province": ("省", "省份", "province"),
-    "city": ("市", "城市", "city"),
-    "district": ("区", "区县", "区/县", "district"),
-    "address": ("地址", "详细地址", "address"),
+    "province": ("省", "省份", "所在省份", "所属省份", "省/直辖市", "province"),
+    "city": ("市", "城市", "所在城市", "所属城市", "地市", "city"),
+    "district": ("区", "区县", "区/县", "所在区县", "县区", "district"),
+    "address": ("地址", "详细地址", "公司地址", "通讯地址", "联系地址", "address"),
     "source": ("来源", "客户来源", "source"),
     "website": ("网站", "网址", "website"),
     "stage": ("阶段", "客户阶段", "stage"),
     "tags": ("标签", "tags"),
-    "remarks": ("备注", "remarks", "note", "notes"),
+    "remarks": ("备注", "备注说明", "说明", "remarks", "note", "notes"),
     "id_number": ("身份证号", "身份证", "身份证号码", "idnumber"),
     "gender": ("性别", "gender"),
     "birthday": ("生日", "出生日期", "birthday"),
     "mobile": ("手机", "手机号", "手机号码", "mobile"),
-    "email": ("邮箱", "电子邮箱", "email", "e-mail"),
+    "email": ("邮箱", "电子邮箱", "电子邮件", "email", "e-mail"),
     "contact.name": ("联系人", "联系人姓名", "contact", "contactname"),
     "contact.mobile": ("联系人手机", "联系人手机号", "contactmobile"),
     "contact.title": ("联系人职务", "职务", "contacttitle"),
-    "contact.phone": ("联系人电话", "座机", "联系人座机", "contactphone"),
+    "contact.phone": ("联系人电话", "座机", "联系人座机", "电话", "联系电话", "固定电话", "办公电话", "contactphone",
+                      "phone"),
     "contact.email": ("联系人邮箱", "contactemail"),
+    "contact.wechat": ("联系人微信", "微信", "微信号", "contactwechat", "wechat"),
 }.items():
     for _name in _names:
         HEADER_ALIASES[_name] = _target
@@ -70,8 +75,14 @@ MASK_KIND = {"mobile": "mobile", "id_number": "id_number", "email": "email", "ad
 PROGRESS_EVERY = 500
 
 
+# What templates add around a header: a required marker (*客户名称, 客户名称*) or a note in brackets
+# (客户名称（必填）, 手机号码(选填)). Brackets are folded to half-width first.
+_HEADER_NOTE = re.compile(r"\((?:必填|选填|可选|非必填|required|optional)\)$")
+
+
 def _header_key(header: str) -> str:
-    return "".join(header.split()).lower().rstrip("*")
+    key = unicodedata.normalize("NFKC", "".join(header.split())).lower().strip("*")
+    return _HEADER_NOTE.sub("", key).strip("*")
 
 
 def map_headers(headers: list[str], mapping: dict[str, str] | None = None) -> tuple[list[str | None], list[str]]:
@@ -121,6 +132,14 @@ def _municipality_city(data: dict[str, str], province) -> None:
         data["city"] = ""
     elif not data.get("district") and _region(city, province.code).isdigit():
         data["district"], data["city"] = city, ""
+
+
+def _contact_input(contact: dict[str, str]) -> dict[str, str]:
+    """Address books keep one 电话 column for mobiles and landlines alike: a mobile number found there
+    fills the contact's empty mobile instead of failing as a landline."""
+    if contact.get("phone") and not contact.get("mobile") and validators.is_valid_mobile(contact["phone"]):
+        contact["mobile"] = contact.pop("phone")
+    return contact
 
 
 def _convert(raw: dict[str, str]) -> dict[str, str]:
@@ -223,7 +242,7 @@ class Validator:
             if target:
                 raw[target] = value
         customer = {k: v for k, v in raw.items() if not k.startswith(CONTACT)}
-        contact = {k[len(CONTACT):]: v for k, v in raw.items() if k.startswith(CONTACT) and v}
+        contact = _contact_input({k[len(CONTACT):]: v for k, v in raw.items() if k.startswith(CONTACT) and v})
         errors: list[RowError] = []
 
         def fail(target: str, message: str) -> None:

@@ -1,6 +1,7 @@
-"""Mainland China telephone numbers per MIIT's 《电信网编号计划》: mobile (11 digits, 1[3-9]xxxxxxxxx)
-and landline (区号 + 本地号码: area code 0 + 2 or 3 digits, where
-010 and 020–029 are the 3-digit ones, then a 7- or 8-digit local number that never starts with 0, the trunk prefix).
+"""Mainland China telephone numbers per MIIT's 《电信网编号计划》: mobile (11 digits, 1[3-9]xxxxxxxxx),
+landline (区号 + 本地号码: area code 0 + 2 or 3 digits, where
+010 and 020–029 are the 3-digit ones, then a 7- or 8-digit local number that never starts with 0, the trunk prefix),
+and the nationwide service numbers companies print as their hotline (400 and 800 + 7 digits, no area code).
 
 Input arrives as people write it: with +86, 0086 or 86 in front, spaces, dashes, brackets around the
 area code, full-width digits. Both validators return one canonical form so equal numbers compare equal.
@@ -26,6 +27,7 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _EXTENSION = re.compile(r"^(?P<main>.*?)\s*(?:转|分机|ext\.?|x|#)\s*(?P<ext>\d{1,6})$", re.IGNORECASE)
 _THREE_DIGIT_AREA = re.compile(r"^0(?:10|2\d)")
 _LOCAL = re.compile(r"^[1-9]\d{6,7}$")
+_SERVICE = re.compile(r"^(?P<prefix>[48]00)(?P<rest>\d{7})$")  # 国内统一服务号码 400-xxx-xxxx, 800-xxx-xxxx
 
 
 def validate_mobile(value: str) -> str:
@@ -53,7 +55,8 @@ def validate_mobile(value: str) -> str:
 
 
 def validate_phone(value: str) -> str:
-    """Validate a mainland landline number and return ``0AA-NNNNNNNN`` / ``0AAA-NNNNNNN[-EXT]``.
+    """Validate a mainland landline number and return ``0AA-NNNNNNNN`` / ``0AAA-NNNNNNN[-EXT]``, or a
+    400/800 service number as ``400-NNN-NNNN[-EXT]``.
 
     The area code is required (a number without it is ambiguous across cities). An extension is taken
     after 转, 分机, ext, x, # or as a third dash-separated group. Raises ``ValidationError`` (code
@@ -71,6 +74,12 @@ def validate_phone(value: str) -> str:
         raise refuse(
             _("固定电话只能包含数字、空格、短横线、括号和分机号（转/ext）。"), code=PHONE_CODE, rule="charset"
         )
+    service = _SERVICE.match("".join(groups))
+    if service and not has_country:
+        rest = service["rest"]
+        return "-".join(part for part in (service["prefix"], rest[:3], rest[3:], extension) if part)
+    if not extension and _MOBILE.match("".join(groups)):
+        raise refuse(_("这是手机号码，请填在“手机”一栏。"), code=PHONE_CODE, rule="mobile")
     number = _split_number("".join(groups), has_country)
     if number is None and not extension and len(groups) >= 3 and len(groups[-1]) <= 6:
         number = _split_number("".join(groups[:-1]), has_country)
