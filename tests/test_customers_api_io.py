@@ -16,6 +16,7 @@ from kehu.customers import exporter
 from kehu.customers.models import Customer, ExportRequest, ImportJob
 from kehu.customers.tasks import run_import
 from kehu.org import roles
+from kehu.org.factories import DepartmentFactory
 from tests.test_customers_import import HEADERS, bad_rows, csv_bytes, good_row
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +154,7 @@ def test_export_is_masked_watermarked_and_audited_and_above_the_limit_needs_anot
     early = post(client, f"{BASE}/export-requests/{request_id}/download")
     assert early.status_code in (403, 409, 422) and early.json()["code"]
 
-    vp = make_user(roles.MARKETING_VP)
+    vp = make_user(roles.MARKETING_VP, department=DepartmentFactory(company=manager.department.company))
     approver = api_client(vp)
     queue = approver.get(f"{BASE}/export-requests?to_decide=true").json()
     assert [r["id"] for r in queue["items"]] == [request_id]
@@ -166,3 +167,19 @@ def test_export_is_masked_watermarked_and_audited_and_above_the_limit_needs_anot
     assert f"审批单：{request_id}" in mark
     mine = client.get(f"{BASE}/export-requests").json()["items"]
     assert [(r["id"], r["status"]) for r in mine] == [(request_id, ExportRequest.DONE)]
+
+
+@pytest.mark.req("SEC-6", "SEC-2")
+def test_approvers_decide_only_for_the_people_in_their_own_scope(api_client, manager, make_user):
+    """A sales manager of another department or a VP of another company neither sees nor decides a request."""
+    request = exporter.export_request(actor=manager, filters={}, reason="年度盘点")
+    strangers = [make_user(roles.SALES_MANAGER), make_user(roles.MARKETING_VP)]
+    for stranger in strangers:
+        client = api_client(stranger)
+        assert client.get(f"{BASE}/export-requests?to_decide=true").json()["items"] == []
+        assert post(client, f"{BASE}/export-requests/{request.pk}/approve").status_code == 404
+    with pytest.raises(exporter.NotFound):
+        exporter.export_approve(actor=strangers[1], request=request)  # the service checks too, not only the door
+    head = make_user(roles.SALES_MANAGER, department=manager.department)
+    assert post(api_client(head), f"{BASE}/export-requests/{request.pk}/approve").status_code == 200
+    assert ExportRequest.objects.get().approved_by == head

@@ -27,6 +27,7 @@ from kehu.customers import permissions as perms
 from kehu.customers.models import Customer, ExportRequest
 from kehu.customers.tabular import neutralise
 from kehu.org.access import require_permission
+from kehu.org.models import User
 
 FORMATS = ("xlsx", "csv")
 # (field, header). Protected fields are masked unless revealed.
@@ -73,6 +74,8 @@ def export_request(*, actor, filters: dict, reason: str = "") -> ExportRequest:
 def _decide(actor, request: ExportRequest, status: str, action: str, reason: str) -> ExportRequest:
     require_permission(actor, perms.EXPORT_APPROVE)
     request = ExportRequest.objects.select_for_update().get(pk=request.pk)
+    if request.requested_by_id != actor.pk and not _decidable_by(actor).filter(pk=request.pk).exists():
+        raise NotFound("export_request", _("导出申请不存在。"))
     if request.requested_by_id == actor.pk:
         raise PermissionDenied("export_self_approval", _("申请人不能审批自己的导出申请。"))
     if request.status != ExportRequest.PENDING:
@@ -100,16 +103,25 @@ def requests_of(user):
     return ExportRequest.objects.filter(requested_by=user).select_related("approved_by")
 
 
+def _decidable_by(user):
+    """Requests an approver may see and decide: those of the people inside the approver's own data
+    scope (a sales manager decides for their department tree, a marketing VP for the company)."""
+    return ExportRequest.objects.filter(requested_by__in=User.objects.visible_to(user).values("pk"))
+
+
 def requests_to_decide(user):
     require_permission(user, perms.EXPORT_APPROVE)
-    return ExportRequest.objects.filter(status=ExportRequest.PENDING).exclude(requested_by=user).select_related(
+    return _decidable_by(user).filter(status=ExportRequest.PENDING).exclude(requested_by=user).select_related(
         "requested_by")
 
 
 def request_for(user, request_id: int) -> ExportRequest:
-    """The requester sees their own requests; approvers see everyone's."""
+    """The requester sees their own requests; approvers those of the people in their data scope."""
     found = ExportRequest.objects.filter(pk=request_id).select_related("requested_by").first()
-    if found is None or not (found.requested_by_id == user.pk or user.has_permission(perms.EXPORT_APPROVE)):
+    if found is not None and found.requested_by_id == user.pk:
+        return found
+    if found is None or not user.has_permission(perms.EXPORT_APPROVE) or not _decidable_by(user).filter(
+            pk=found.pk).exists():
         raise NotFound("export_request", _("导出申请不存在。"))
     return found
 
