@@ -20,6 +20,7 @@ from kehu.customers import permissions as perms
 from kehu.customers import selectors, services
 from kehu.customers.duplicates import find_duplicates
 from kehu.customers.forms import ContactForm, CustomerForm
+from kehu.customers.listing import capped_count
 from kehu.customers.models import Contact, Customer
 from kehu.org.access import require_permission
 
@@ -261,14 +262,15 @@ class StaleFilters(Schema):
 @router.get("/stale", response=StalePage)
 def stale_list(request, filters: Query[StaleFilters]):
     """Customers whose data is older than their tier's review interval, the longest unchecked first (INFO-7)."""
-    rows = selectors.stale_customers_for(request.auth, mine=filters.mine)
+    reminders = selectors.reminders_in_force()
+    rows = selectors.stale_customers_for(request.auth, mine=filters.mine, reminders=reminders)
     limit = page_limit(filters.limit)
-    page = selectors.stale_rows(rows[filters.offset: filters.offset + limit])
+    page = selectors.stale_rows(rows[filters.offset: filters.offset + limit], reminders)
     items = [StaleOut(id=r.customer.pk, name=r.customer.name, tier=r.customer.tier,
                       owner=r.customer.owner.full_name if r.customer.owner_id else None, checked_at=r.checked_at,
                       reviewed=r.customer.last_reviewed_at is not None, interval_days=r.interval_days,
                       days_overdue=r.days_overdue, policy_version=r.policy_version) for r in page]
-    return {"items": items, "count": selectors.stale_count(request.auth, mine=filters.mine).value, "limit": limit,
+    return {"items": items, "count": capped_count(rows).value, "limit": limit,
             "offset": filters.offset}
 
 

@@ -126,11 +126,20 @@ def reviews_of(customer: Customer, limit: int = 50) -> QuerySet:
 # --- stale data (信息更新提醒, INFO-7) ------------------------------------------------------------------
 # Staleness is computed when read, from the policy in force, not stored by a sweep: a new policy
 # version or a recorded review changes every list at once, and there is nothing to keep in step.
-def _reminders():
+@dataclass(frozen=True)
+class Reminders:
+    """The reminders section of the policy version in force, and that version's number."""
+
+    rules: object  # kehu.policy.schemas.RemindersRules
+    version: int
+
+
+def reminders_in_force() -> Reminders:
+    """One query; load it once per request and pass it on (no cache outlives a request: a publication shows at once)."""
     from kehu.policy.selectors import version_in_force
 
     version = version_in_force()
-    return version.section("reminders"), version.number
+    return Reminders(version.section("reminders"), version.number)
 
 
 def _cutoff(interval_days: int, today: dt.date) -> dt.datetime:
@@ -145,9 +154,9 @@ def _checked_before(moment: dt.datetime) -> Q:
     return Q(last_reviewed_at__lt=moment) | Q(last_reviewed_at=None, created_at__lt=moment)
 
 
-def stale_condition(rules=None) -> Q:
+def stale_condition(reminders: Reminders | None = None) -> Q:
     """Customers whose data is older than their tier's review interval (RemindersRules.review_interval)."""
-    rules = rules or _reminders()[0]
+    rules = (reminders or reminders_in_force()).rules
     today = clock.today()
     per_tier = rules.review_interval_days
     condition = ~Q(tier__in=list(per_tier)) & _checked_before(_cutoff(rules.review_interval_default_days, today))
@@ -169,21 +178,22 @@ class StaleRow:
         return -self.days_overdue
 
 
-def stale_customers_for(user, *, mine: bool = True) -> QuerySet:
+def stale_customers_for(user, *, mine: bool = True, reminders: Reminders | None = None) -> QuerySet:
     """Visible customers due for review, the longest unchecked first; ``mine``: only those ``user`` owns."""
     require_permission(user, perms.VIEW)
     rows = Customer.objects.visible_to(user).filter(deleted_at=None)
     if mine:
         rows = rows.filter(owner=user)
-    return (rows.filter(stale_condition()).select_related("owner")
+    return (rows.filter(stale_condition(reminders)).select_related("owner")
             .order_by(Coalesce("last_reviewed_at", "created_at").asc(), F("id").asc()))
 
 
-def stale_rows(customers) -> list[StaleRow]:
+def stale_rows(customers, reminders: Reminders | None = None) -> list[StaleRow]:
     """How overdue each (already loaded) customer is, as the policy evaluator says: no queries but the policy."""
     from kehu.policy.evaluators.reminders import review_due
 
-    rules, number = _reminders()
+    reminders = reminders or reminders_in_force()
+    rules, number = reminders.rules, reminders.version
     now = clock.now()
     rows = []
     for customer in customers:
@@ -194,5 +204,5 @@ def stale_rows(customers) -> list[StaleRow]:
     return rows
 
 
-def stale_count(user, *, mine: bool = True) -> CappedCount:
-    return capped_count(stale_customers_for(user, mine=mine))
+def stale_count(user, *, mine: bool = True, reminders: Reminders | None = None) -> CappedCount:
+    return capped_count(stale_customers_for(user, mine=mine, reminders=reminders))

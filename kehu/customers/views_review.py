@@ -28,11 +28,12 @@ def stale_list(request):
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
-    rows = _adapt(selectors.stale_customers_for, request.user, mine=mine)
+    reminders = selectors.reminders_in_force()
+    rows = _adapt(selectors.stale_customers_for, request.user, mine=mine, reminders=reminders)
     window = list(rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
-    counted = selectors.stale_count(request.user, mine=mine)
+    counted = selectors.stale_count(request.user, mine=mine, reminders=reminders)
     return render(request, "customers/stale.html", {
-        "rows": selectors.stale_rows(window[:PAGE_SIZE]), "count": counted.value, "more": counted.capped,
+        "rows": selectors.stale_rows(window[:PAGE_SIZE], reminders), "count": counted.value, "more": counted.capped,
         "mine": mine, "page": page, "has_next": len(window) > PAGE_SIZE,
         "can_review": request.user.has_permission(perms.REVIEW),
     })
