@@ -241,3 +241,14 @@ def test_api_stale_list_filter_and_review(api_client, sales, archive):
         assert response.status_code == 201, response.content
         assert response.json()["days_overdue"] == 10 and response.json()["reviewed_by"] == "张销售"
         assert client.get(f"{BASE}/stale").json()["count"] == 0
+
+
+def test_a_customer_merged_meanwhile_is_not_reviewed(make_user, sales, archive):
+    from kehu.core.errors import Conflict
+
+    customer = archive["strategic"]
+    services.customer_merge(actor=make_user(roles.SALES_MANAGER, department=sales.department),
+                            target=archive["general"], duplicate=customer)
+    with pytest.raises(Conflict):
+        services.customer_review(actor=sales, customer=customer, note="核对")
+    assert not CustomerReview.objects.exists()

@@ -331,6 +331,9 @@ def customer_review(*, actor, customer: Customer, note: str = "", confirmed_unch
         raise DomainError("review_note_too_long", _("核实说明不超过 %(n)d 个字。") % {"n": REVIEW_NOTE_MAX},
                           field="note")
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.deleted_at:  # merged (or deleted) since the caller loaded it
+        raise Conflict("customer_merged" if customer.merged_into_id else "customer_deleted",
+                       _("该客户已合并到另一客户。") if customer.merged_into_id else _("客户不存在，或您无权查看。"))
     now = clock.now()
     version = version_in_force(now)
     decision = review_due(version.section("reminders"), customer.tier, customer.last_reviewed_at, now,
