@@ -11,7 +11,7 @@ from kehu.core import validators
 from kehu.core.errors import DomainError
 from kehu.core.industries import INDUSTRY_CHOICES
 from kehu.core.regions import validate_region
-from kehu.customers.models import Channel, DecisionRole, Gender, Kind, Scale, Source, Stage
+from kehu.customers.models import Channel, Customer, DecisionRole, Gender, Kind, Scale, Source, Stage
 
 MAX_TAGS = 20
 
@@ -134,7 +134,7 @@ class MergeForm(forms.Form):
         self.merge_fields = fields
         for name in fields:
             self.fields[f"pick_{name}"] = forms.ChoiceField(
-                label=name, choices=[(KEEP, _("保留本客户的值")), (TAKE, _("采用重复客户的值"))], initial=KEEP,
+                label=Customer._meta.get_field(name).verbose_name, choices=[(KEEP, _("保留本客户的值")), (TAKE, _("采用重复客户的值"))], initial=KEEP,
                 required=False, widget=forms.RadioSelect)
 
     def take_from_duplicate(self) -> list[str]:
