@@ -69,3 +69,7 @@ CUSTOMER_EXPORT = _r("customer.export", _("导出客户"))
 EXPORT_REQUEST = _r("customer.export_request", _("申请超量导出"))
 EXPORT_APPROVE = _r("customer.export_approve", _("批准超量导出"))
 EXPORT_REJECT = _r("customer.export_reject", _("驳回超量导出"))
+
+# Customer merge (INFO-5) and data reviews (INFO-7)
+CUSTOMER_MERGE = _r("customer.merge", _("合并重复客户"))
+CUSTOMER_REVIEW = _r("customer.review", _("核实客户信息"))

@@ -13,13 +13,14 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from kehu.core.errors import DomainError
+from kehu.core.errors import Conflict, DomainError, NotFound
 from kehu.core.idempotency import idempotent
-from kehu.core.pagination import LimitOffsetPagination
+from kehu.core.pagination import LimitOffsetPagination, page_limit
 from kehu.customers import permissions as perms
 from kehu.customers import selectors, services
 from kehu.customers.duplicates import find_duplicates
 from kehu.customers.forms import ContactForm, CustomerForm
+from kehu.customers.listing import capped_count
 from kehu.customers.models import Contact, Customer
 from kehu.org.access import require_permission
 
@@ -195,6 +196,7 @@ class ListFilters(Schema):
     tag: str = ""
     last_contact_before: dt.date | None = None
     last_contact_after: dt.date | None = None
+    stale: bool = Field(False, description="只看资料待核实（超过等级核实周期）的客户")
     sort: str = ""
 
 
@@ -230,6 +232,46 @@ def duplicate_check(request, payload: DuplicateCheckIn):
                            mobiles=(data["mobile"],))
     return [DuplicateHitOut(customer_id=h.customer_id, name=h.display_name, owner=h.owner_name, reasons=h.reasons)
             for h in hits]
+
+
+class StaleOut(Schema):
+    id: int
+    name: str
+    tier: str
+    owner: str | None
+    checked_at: dt.datetime = Field(description="上次核实时间；从未核实时为建档时间")
+    reviewed: bool = Field(description="是否核实过")
+    interval_days: int = Field(description="该等级的核实周期（生效的制度版本）")
+    days_overdue: int = Field(description="逾期天数，0 为今日到期")
+    policy_version: int
+
+
+class StalePage(Schema):
+    items: list[StaleOut]
+    count: int
+    limit: int
+    offset: int
+
+
+class StaleFilters(Schema):
+    mine: bool = Field(True, description="只看我负责的；false 为我能看到的全部")
+    limit: int | None = Field(None, ge=1, description="每页条数，默认 50，最多 100")
+    offset: int = Field(0, ge=0)
+
+
+@router.get("/stale", response=StalePage)
+def stale_list(request, filters: Query[StaleFilters]):
+    """Customers whose data is older than their tier's review interval, the longest unchecked first (INFO-7)."""
+    reminders = selectors.reminders_in_force()
+    rows = selectors.stale_customers_for(request.auth, mine=filters.mine, reminders=reminders)
+    limit = page_limit(filters.limit)
+    page = selectors.stale_rows(rows[filters.offset: filters.offset + limit], reminders)
+    items = [StaleOut(id=r.customer.pk, name=r.customer.name, tier=r.customer.tier,
+                      owner=r.customer.owner.full_name if r.customer.owner_id else None, checked_at=r.checked_at,
+                      reviewed=r.customer.last_reviewed_at is not None, interval_days=r.interval_days,
+                      days_overdue=r.days_overdue, policy_version=r.policy_version) for r in page]
+    return {"items": items, "count": capped_count(rows).value, "limit": limit,
+            "offset": filters.offset}
 
 
 @router.get("/{int:customer_id}", response=CustomerDetailOut)
@@ -288,3 +330,60 @@ def reveal(request, customer_id: int, payload: RevealIn):
     obj = (selectors.contact_for(request.auth, customer_id, payload.contact_id) if payload.contact_id
            else selectors.customer_for(request.auth, customer_id))
     return {"value": services.pii_reveal(actor=request.auth, obj=obj, field=payload.field, reason=payload.reason)}
+
+
+class MergeIn(Schema):
+    duplicate_id: int = Field(description="被合并（随后删除）的重复客户")
+    take_from_duplicate: list[str] = Field([], description="采用重复客户的值的字段；其余字段保留本客户的值")
+
+
+class MergeOut(Schema):
+    customer: CustomerDetailOut
+    merged_id: int
+    moved: dict[str, int]
+
+
+@router.post("/{int:customer_id}/merge", response=MergeOut)
+def customer_merge(request, customer_id: int, payload: MergeIn):
+    """Merge the duplicate INTO this customer with all its history (INFO-5). Both must be in the caller's scope."""
+    require_permission(request.auth, perms.MERGE)
+    target = selectors.customer_for(request.auth, customer_id)
+    try:
+        duplicate = selectors.customer_for(request.auth, payload.duplicate_id)
+    except NotFound as exc:
+        if exc.code != "customer_merged":
+            raise
+        raise Conflict("already_merged", _("该客户已被合并，不能再合并。"), field="duplicate_id") from exc
+    moved = services.customer_merge(actor=request.auth, target=target, duplicate=duplicate,
+                                    take_from_duplicate=payload.take_from_duplicate)
+    return {"customer": selectors.customer_for(request.auth, customer_id), "merged_id": duplicate.pk, "moved": moved}
+
+
+class ReviewIn(Schema):
+    note: str = Field("", description="核实了哪些资料、有何变化")
+    confirmed_unchanged: bool = Field(False, description="资料无变化（此时可不填说明）")
+
+
+class ReviewOut(Schema):
+    id: int
+    customer_id: int
+    reviewed_at: dt.datetime
+    reviewed_by: str
+    note: str
+    confirmed_unchanged: bool
+    policy_version: int | None
+    days_overdue: int
+
+    @staticmethod
+    def resolve_reviewed_by(obj) -> str:
+        return obj.reviewed_by.full_name or obj.reviewed_by.username
+
+
+@router.post("/{int:customer_id}/reviews", response={201: ReviewOut})
+@idempotent
+def customer_review(request, customer_id: int, payload: ReviewIn):
+    """Record that the customer's data was checked (INFO-7): restarts the tier's review interval."""
+    require_permission(request.auth, perms.REVIEW)
+    customer = selectors.customer_for(request.auth, customer_id)
+    return Status(201, services.customer_review(actor=request.auth, customer=customer, note=payload.note,
+                                                confirmed_unchanged=payload.confirmed_unchanged))

@@ -9,13 +9,17 @@ class CustomersConfig(AppConfig):
 
     def ready(self):
         from kehu.core import demo
-        from kehu.customers import permissions
+        from kehu.customers import merging, permissions
         from kehu.customers.demo import build_customers
-        from kehu.web import navigation
+        from kehu.customers.views_review import stale_card
+        from kehu.web import home, navigation
         from kehu.web.navigation import NavItem
 
         demo.register(build_customers)
+        merging.register_own()
+        home.register(stale_card)
         section = _("客户")
         navigation.add(NavItem(section, _("客户"), "customers:list", permissions.VIEW))
+        navigation.add(NavItem(section, _("资料待核实"), "customers:stale", permissions.VIEW))
         navigation.add(NavItem(section, _("导入客户"), "customer_io:import_upload", permissions.IMPORT))
         navigation.add(NavItem(section, _("导出申请"), "customer_io:export_requests", permissions.EXPORT))

@@ -19,3 +19,21 @@ def region_name(customer) -> str:
 
 def industry_name(customer) -> str:
     return industry_label(customer.industry) if customer.industry else ""
+
+
+def field_value(customer, field: str) -> str:
+    """One field as a reader sees it: choice labels, region and industry names, protected values masked."""
+    value = getattr(customer, field)
+    if value in (None, ""):
+        return ""
+    if field in ("province", "city", "district"):
+        try:
+            return regions.region(value).name
+        except NotFound:
+            return value
+    if field == "industry":
+        return industry_name(customer)
+    display = getattr(customer, f"get_{field}_display", None)
+    if display is not None:
+        return str(display())
+    return str(value)  # a ProtectedValue's str() is its masked form

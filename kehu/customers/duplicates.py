@@ -37,8 +37,9 @@ def find_duplicates(*, kind: str, name: str, credit_code: str = "", mobiles: tup
                     exclude_id: int | None = None, limit: int = 10) -> list[DuplicateHit]:
     from kehu.customers.models import Contact, Customer
 
-    # Scope-blind on purpose (see the module docstring); deleted customers count as well.
-    everyone = Customer._base_manager.select_related("owner")
+    # Scope-blind on purpose (see the module docstring); deleted customers count as well, but not
+    # those merged into another (INFO-5): their contacts and chosen values live on in the survivor.
+    everyone = Customer._base_manager.filter(merged_into=None).select_related("owner")
     if exclude_id is not None:
         everyone = everyone.exclude(pk=exclude_id)
     normalise = normalize_person_name if kind == "individual" else normalize_company_name

@@ -42,7 +42,7 @@ FILTERS = ("stage", "kind", "owner", "province", "industry")
 
 
 def _filtered(actor, filters: dict):
-    queryset = Customer.objects.visible_to(actor).select_related("owner").order_by("pk")
+    queryset = Customer.objects.visible_to(actor).filter(deleted_at=None).select_related("owner").order_by("pk")
     for name, value in (filters or {}).items():
         if name not in FILTERS:
             raise DomainError("bad_filter", _("不支持的筛选条件：%(name)s") % {"name": name}, field=name)

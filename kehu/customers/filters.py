@@ -23,6 +23,8 @@ class CustomerFilterForm(forms.Form):
     tag = forms.CharField(label=_("标签"), max_length=30, required=False)
     last_contact_after = forms.DateField(label=_("最近联系不早于"), required=False)
     last_contact_before = forms.DateField(label=_("最近联系早于"), required=False)
+    stale = forms.TypedChoiceField(label=_("资料待核实"), choices=[("", ""), ("0", ""), ("1", "")], required=False,
+                                   coerce=lambda value: value == "1", empty_value=False)
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
     page = forms.IntegerField(min_value=1, required=False)
 

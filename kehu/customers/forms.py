@@ -11,7 +11,7 @@ from kehu.core import validators
 from kehu.core.errors import DomainError
 from kehu.core.industries import INDUSTRY_CHOICES
 from kehu.core.regions import validate_region
-from kehu.customers.models import Channel, DecisionRole, Gender, Kind, Scale, Source, Stage
+from kehu.customers.models import Channel, Customer, DecisionRole, Gender, Kind, Scale, Source, Stage
 
 MAX_TAGS = 20
 
@@ -119,3 +119,29 @@ class ContactForm(forms.Form):
         if not name:
             raise ValidationError(_("联系人姓名不能为空。"), code="required")
         return name
+
+
+KEEP, TAKE = "target", "duplicate"
+
+
+class MergeForm(forms.Form):
+    """Which customer each field's value survives from when ``duplicate`` is merged (INFO-5)."""
+
+    duplicate = forms.IntegerField(label=_("重复客户"), min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, fields: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.merge_fields = fields
+        for name in fields:
+            self.fields[f"pick_{name}"] = forms.ChoiceField(
+                label=Customer._meta.get_field(name).verbose_name, choices=[(KEEP, _("保留本客户的值")), (TAKE, _("采用重复客户的值"))], initial=KEEP,
+                required=False, widget=forms.RadioSelect)
+
+    def take_from_duplicate(self) -> list[str]:
+        return [name for name in self.merge_fields if self.cleaned_data.get(f"pick_{name}") == TAKE]
+
+
+class ReviewForm(forms.Form):
+    note = forms.CharField(label=_("核实说明"), max_length=500, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}), help_text=_("核实了哪些资料、有何变化。"))
+    confirmed_unchanged = forms.BooleanField(label=_("资料无变化"), required=False)

@@ -122,6 +122,10 @@ class Customer(TimeStampedModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
+    # Set (with deleted_at) when this customer was merged into another as its duplicate (INFO-5):
+    # old links lead to the survivor.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                    editable=False)
 
     objects = ScopedManager(owner="owner", department="department", shared="team_members")
 
@@ -237,6 +241,28 @@ class FieldChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.old_value} → {self.new_value}"
+
+
+class CustomerReview(models.Model):
+    """One check that a customer's data is still right (信息更新提醒, INFO-7)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="reviews")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(default=clock.now)
+    note = models.TextField(_("核实说明"), blank=True)
+    confirmed_unchanged = models.BooleanField(_("资料无变化"), default=False)
+    # What the policy said at the time: the version and how many days the review was overdue (≤ 0: not yet due).
+    policy_version = models.PositiveIntegerField(null=True, blank=True)
+    days_overdue = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("资料核实")
+        verbose_name_plural = _("资料核实")
+        ordering = ["-reviewed_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-reviewed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} @ {self.reviewed_at:%Y-%m-%d}"
 
 
 class ImportJob(models.Model):

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from kehu.core import clock
 from kehu.core.errors import NotFound
 from kehu.customers import permissions as perms
-from kehu.customers.models import Contact, Customer, FieldChange
+from kehu.customers.listing import CappedCount, capped_count
+from kehu.customers.models import Contact, Customer, CustomerReview, FieldChange
 from kehu.customers.search import apply_search
 from kehu.org.access import require_permission
 
@@ -32,6 +35,7 @@ class CustomerFilters:
     tag: str = ""
     last_contact_before: dt.date | None = None
     last_contact_after: dt.date | None = None
+    stale: bool = False  # only customers whose data is due for review (INFO-7)
     sort: str = ""
 
 
@@ -48,6 +52,8 @@ def customers_for(user, filters: CustomerFilters | None = None) -> QuerySet:
              "district": f.district, "industry": f.industry, "tags__name": f.tag,
              "last_contact_at__date__lt": f.last_contact_before, "last_contact_at__date__gte": f.last_contact_after}
     rows = rows.filter(**{key: value for key, value in exact.items() if value not in ("", None)})
+    if f.stale:
+        rows = rows.filter(stale_condition())
     rows = apply_search(rows, f.q)
     field = SORTS.get(f.sort.lstrip("-"))
     if field:
@@ -56,13 +62,44 @@ def customers_for(user, filters: CustomerFilters | None = None) -> QuerySet:
 
 
 def customer_for(user, pk: int) -> Customer:
-    """One visible customer with its owner and tags; NotFound (404) when absent or out of scope."""
+    """One visible customer with its owner and tags; NotFound (404) when absent or out of scope.
+
+    A customer merged into another (INFO-5) is not found either; when ``user`` could see it, the
+    NotFound has code ``customer_merged`` and names the survivor (``details["merged_into"]``), so
+    old links can lead there (the survivor's own scope is checked when it is opened)."""
     require_permission(user, perms.VIEW)
     customer = (Customer.objects.visible_to(user).filter(deleted_at=None, pk=pk)
                 .select_related("owner", "department", "created_by").prefetch_related("tags").first())
     if customer is None:
+        survivor = _merged_survivor(user, pk)
+        if survivor is not None:
+            raise NotFound("customer_merged", _("该客户已合并到另一客户。"), details={"merged_into": survivor})
         raise NotFound("not_found", _("客户不存在，或您无权查看。"))
     return customer
+
+
+MAX_MERGE_HOPS = 10
+
+
+def _merged_survivor(user, pk: int) -> int | None:
+    """The id a visible merged customer now lives on (following later merges), or None."""
+    survivor = Customer.objects.visible_to(user).filter(pk=pk).values_list("merged_into", flat=True).first()
+    for _hop in range(MAX_MERGE_HOPS):
+        if survivor is None:
+            return None
+        onward = Customer._base_manager.filter(pk=survivor).values_list("merged_into", flat=True).first()
+        if onward is None:
+            return survivor
+        survivor = onward
+    return survivor
+
+
+def visible_ids(user, ids) -> set[int]:
+    """Which of ``ids`` (say, duplicate-check hits, found scope-blind) ``user`` may open."""
+    if not user.has_permission(perms.VIEW):
+        return set()
+    return set(Customer.objects.visible_to(user).filter(deleted_at=None, pk__in=list(ids))
+               .values_list("pk", flat=True))
 
 
 def contacts_of(customer: Customer) -> QuerySet:
@@ -80,3 +117,92 @@ def contact_for(user, customer_pk: int, contact_pk: int) -> Contact:
 
 def field_history(customer: Customer, limit: int = 200) -> QuerySet:
     return FieldChange.objects.filter(customer=customer).select_related("changed_by")[:limit]
+
+
+def reviews_of(customer: Customer, limit: int = 50) -> QuerySet:
+    return CustomerReview.objects.filter(customer=customer).select_related("reviewed_by")[:limit]
+
+
+# --- stale data (信息更新提醒, INFO-7) ------------------------------------------------------------------
+# Staleness is computed when read, from the policy in force, not stored by a sweep: a new policy
+# version or a recorded review changes every list at once, and there is nothing to keep in step.
+@dataclass(frozen=True)
+class Reminders:
+    """The reminders section of the policy version in force, and that version's number."""
+
+    rules: object  # kehu.policy.schemas.RemindersRules
+    version: int
+
+
+def reminders_in_force() -> Reminders:
+    """One query; load it once per request and pass it on (no cache outlives a request: a publication shows at once)."""
+    from kehu.policy.selectors import version_in_force
+
+    version = version_in_force()
+    return Reminders(version.section("reminders"), version.number)
+
+
+def _cutoff(interval_days: int, today: dt.date) -> dt.datetime:
+    """Data last checked before this moment is due: the evaluator counts calendar days in Asia/Shanghai,
+    so day ``interval`` starts at midnight ``interval`` days after the review's date."""
+    from kehu.policy.evaluators.base import SHANGHAI
+
+    return dt.datetime.combine(today - dt.timedelta(days=interval_days - 1), dt.time(), tzinfo=SHANGHAI)
+
+
+def _checked_before(moment: dt.datetime) -> Q:
+    return Q(last_reviewed_at__lt=moment) | Q(last_reviewed_at=None, created_at__lt=moment)
+
+
+def stale_condition(reminders: Reminders | None = None) -> Q:
+    """Customers whose data is older than their tier's review interval (RemindersRules.review_interval)."""
+    rules = (reminders or reminders_in_force()).rules
+    today = clock.today()
+    per_tier = rules.review_interval_days
+    condition = ~Q(tier__in=list(per_tier)) & _checked_before(_cutoff(rules.review_interval_default_days, today))
+    for tier, days in per_tier.items():
+        condition |= Q(tier=tier) & _checked_before(_cutoff(days, today))
+    return condition
+
+
+@dataclass(frozen=True)
+class StaleRow:
+    customer: Customer
+    checked_at: dt.datetime  # last review, or creation when never reviewed
+    interval_days: int
+    days_overdue: int  # 0: due today; negative: not due yet
+    policy_version: int
+
+    @property
+    def days_left(self) -> int:
+        return -self.days_overdue
+
+
+def stale_customers_for(user, *, mine: bool = True, reminders: Reminders | None = None) -> QuerySet:
+    """Visible customers due for review, the longest unchecked first; ``mine``: only those ``user`` owns."""
+    require_permission(user, perms.VIEW)
+    rows = Customer.objects.visible_to(user).filter(deleted_at=None)
+    if mine:
+        rows = rows.filter(owner=user)
+    return (rows.filter(stale_condition(reminders)).select_related("owner")
+            .order_by(Coalesce("last_reviewed_at", "created_at").asc(), F("id").asc()))
+
+
+def stale_rows(customers, reminders: Reminders | None = None) -> list[StaleRow]:
+    """How overdue each (already loaded) customer is, as the policy evaluator says: no queries but the policy."""
+    from kehu.policy.evaluators.reminders import review_due
+
+    reminders = reminders or reminders_in_force()
+    rules, number = reminders.rules, reminders.version
+    now = clock.now()
+    rows = []
+    for customer in customers:
+        decision = review_due(rules, customer.tier, customer.last_reviewed_at, now, created_at=customer.created_at,
+                              version=number)
+        rows.append(StaleRow(customer, customer.last_reviewed_at or customer.created_at, decision.interval_days,
+                             -decision.days_left, number))
+    return rows
+
+
+def stale_count(user, *, mine: bool = True, reminders: Reminders | None = None) -> CappedCount:
+    return capped_count(stale_customers_for(user, mine=mine, reminders=reminders))

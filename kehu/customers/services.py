@@ -231,3 +231,120 @@ def pii_reveal(*, actor, obj: Customer | Contact, field: str, reason: str) -> st
 def customer_viewed(*, actor, customer: Customer) -> None:
     """Record that ``actor`` opened the customer's page (PI-4: who looked at whose data)."""
     audit.record(actor, actions.CUSTOMER_VIEW, customer)
+
+
+# --- merging duplicates (INFO-5) -------------------------------------------------------------------------
+# The values a merge may take from the duplicate: the form's fields but the kind (both must be of one kind).
+MERGE_FIELDS = tuple(f for f in CUSTOMER_FIELDS if f != "kind")
+
+
+def check_merge(target: Customer, duplicate: Customer) -> None:
+    """Refuse a merge into itself, of a merged or deleted customer, or across kinds."""
+    if target.pk == duplicate.pk:
+        raise DomainError("merge_self", _("不能把客户合并到它自己。"), field="duplicate")
+    for customer in (target, duplicate):
+        if customer.merged_into_id or customer.deleted_at:
+            raise Conflict("already_merged", _("客户“%(name)s”已被合并或删除，不能再合并。") % {"name": customer.name},
+                           field="duplicate" if customer is duplicate else None)
+    if target.kind != duplicate.kind:
+        raise DomainError("merge_kind", _("只能合并同一类型的客户（企业与企业、个人与个人）。"), field="duplicate")
+
+
+def _merge_label(field: str) -> str:
+    return _("%(label)s（合并）") % {"label": Customer._meta.get_field(field).verbose_name}
+
+
+@transaction.atomic
+def customer_merge(*, actor, target: Customer, duplicate: Customer, take_from_duplicate=()) -> dict:
+    """Merge ``duplicate`` into ``target`` (both loaded through a selector, so both in the actor's scope).
+
+    ``take_from_duplicate`` names the fields whose value survives from the duplicate; every other field
+    keeps the target's. Contacts, tags, team members, field history, reviews and every row other apps
+    registered a mover for (kehu.customers.merging) move to the target; the duplicate is soft-deleted
+    with ``merged_into`` set. One audit entry names both. Returns {relation: rows moved}."""
+    from kehu.customers import merging
+
+    require_permission(actor, perms.MERGE)
+    chosen = list(dict.fromkeys(take_from_duplicate))
+    unknown = [f for f in chosen if f not in MERGE_FIELDS]
+    if unknown:
+        raise DomainError("merge_field", _("不能合并的字段：%(fields)s") % {"fields": "、".join(unknown)}, field=unknown[0])
+    # Lock both rows in id order, so two merges of the same pair cannot deadlock or both succeed.
+    locked = {c.pk: c for c in Customer._base_manager.select_for_update().filter(pk__in=[target.pk, duplicate.pk])
+              .order_by("pk")}
+    target, duplicate = locked[target.pk], locked.get(duplicate.pk, duplicate)
+    check_merge(target, duplicate)
+
+    changes: list[FieldChange] = []
+    for field in chosen:
+        if _comparable(target, field) == _comparable(duplicate, field):
+            continue
+        old = _shown(target, field)
+        setattr(target, field, getattr(duplicate, field))
+        changes.append(FieldChange(customer=target, field=field, label=_merge_label(field), old_value=old,
+                                   new_value=_shown(target, field), changed_by=actor))
+    merged_custom = {**(duplicate.custom or {}), **(target.custom or {})}  # the survivor's own values win
+    target.custom = merged_custom
+    target.last_contact_at = max(filter(None, (target.last_contact_at, duplicate.last_contact_at)), default=None)
+    target.last_reviewed_at = max(filter(None, (target.last_reviewed_at, duplicate.last_reviewed_at)), default=None)
+    set_customer_keys(target)
+    target.save()
+
+    moved = merging.move_all(source=duplicate, target=target, actor=actor)
+    left = merging.left_behind(duplicate)
+    if left:
+        raise DomainError("merge_incomplete", _("仍有数据指向被合并的客户，合并已取消：%(rows)s")
+                          % {"rows": "、".join(left)}, status=500, details={"left": left})
+    duplicate.deleted_at = clock.now()
+    duplicate.merged_into = target
+    duplicate.save(update_fields=["deleted_at", "merged_into", "updated_at"])
+    FieldChange.objects.bulk_create(changes)
+    shown_name = masking.mask_name(duplicate.name) if duplicate.is_individual else duplicate.name
+    audit.record(actor, actions.CUSTOMER_MERGE, target, {
+        "kept": target.pk, "merged": duplicate.pk, "merged_name": shown_name,
+        "merged_owner": duplicate.owner.username if duplicate.owner_id else "",
+        "fields_from_merged": chosen, "changes": {c.field: [c.old_value, c.new_value] for c in changes},
+        "moved": moved,
+    })
+    return moved
+
+
+# --- data reviews (信息更新提醒, INFO-7) ---------------------------------------------------------------------
+REVIEW_NOTE_MAX = 500
+
+
+@transaction.atomic
+def customer_review(*, actor, customer: Customer, note: str = "", confirmed_unchanged: bool = False):
+    """Record that ``actor`` checked the customer's data (loaded through a selector: in scope).
+
+    The note says what was checked; with ``confirmed_unchanged`` it may be empty. The review stores the
+    policy version in force and how overdue it was, and restarts the tier's review interval."""
+    from kehu.customers.models import CustomerReview
+    from kehu.policy.evaluators.reminders import review_due
+    from kehu.policy.selectors import version_in_force
+
+    require_permission(actor, perms.REVIEW)
+    note = (note or "").strip()
+    if not note and not confirmed_unchanged:
+        raise DomainError("review_note_required", _("请填写核实说明，或勾选“资料无变化”。"), field="note")
+    if len(note) > REVIEW_NOTE_MAX:
+        raise DomainError("review_note_too_long", _("核实说明不超过 %(n)d 个字。") % {"n": REVIEW_NOTE_MAX},
+                          field="note")
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.deleted_at:  # merged (or deleted) since the caller loaded it
+        raise Conflict("customer_merged" if customer.merged_into_id else "customer_deleted",
+                       _("该客户已合并到另一客户。") if customer.merged_into_id else _("客户不存在，或您无权查看。"))
+    now = clock.now()
+    version = version_in_force(now)
+    decision = review_due(version.section("reminders"), customer.tier, customer.last_reviewed_at, now,
+                          created_at=customer.created_at, version=version.number)
+    review = CustomerReview.objects.create(customer=customer, reviewed_by=actor, reviewed_at=now, note=note,
+                                           confirmed_unchanged=confirmed_unchanged, policy_version=version.number,
+                                           days_overdue=-decision.days_left)
+    customer.last_reviewed_at = now
+    customer.save(update_fields=["last_reviewed_at", "updated_at"])
+    audit.record(actor, actions.CUSTOMER_REVIEW, customer, {
+        "review": review.pk, "confirmed_unchanged": confirmed_unchanged, "policy_version": version.number,
+        "interval_days": decision.interval_days, "days_overdue": review.days_overdue,
+    })
+    return review

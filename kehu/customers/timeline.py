@@ -71,3 +71,24 @@ def contacts_added(customer, user, limit: int) -> list[TimelineEvent]:
     rows = Contact.objects.filter(customer=customer).order_by("-created_at")[:limit]
     return [TimelineEvent(at=c.created_at, kind="contact_added", title=_("新增联系人 %(name)s") % {"name": c.name},
                           url=reverse("customers:contact_edit", args=[customer.pk, c.pk])) for c in rows]
+
+
+@register
+def reviews(customer, user, limit: int) -> list[TimelineEvent]:
+    from kehu.customers.models import CustomerReview
+
+    rows = CustomerReview.objects.filter(customer=customer).select_related("reviewed_by")[:limit]
+    return [TimelineEvent(at=r.reviewed_at, kind="review",
+                          title=_("核实了客户资料（资料无变化）") if r.confirmed_unchanged else _("核实了客户资料"),
+                          detail=r.note, actor_name=_name(r.reviewed_by)) for r in rows]
+
+
+@register
+def merged(customer, user, limit: int) -> list[TimelineEvent]:
+    from kehu.core.masking import mask_name
+    from kehu.customers.models import Customer
+
+    # The duplicate may have been out of this viewer's scope: an individual's name shows masked.
+    rows = Customer._base_manager.filter(merged_into=customer).order_by("-deleted_at")[:limit]
+    return [TimelineEvent(at=c.deleted_at, kind="merged", title=_("合并了重复客户 %(name)s") % {
+        "name": mask_name(c.name) if c.is_individual else c.name}) for c in rows]

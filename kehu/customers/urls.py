@@ -1,15 +1,18 @@
 from django.urls import path
 
-from kehu.customers import views
+from kehu.customers import views, views_merge, views_review
 
 app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("search/", views.customer_search, name="search"),
     path("new/", views.customer_new, name="new"),
+    path("stale/", views_review.stale_list, name="stale"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
+    path("<int:pk>/merge/", views_merge.customer_merge, name="merge"),
+    path("<int:pk>/review/", views_review.customer_review, name="review"),
     path("<int:pk>/contacts/new/", views.contact_new, name="contact_new"),
     path("<int:pk>/contacts/<int:contact_pk>/edit/", views.contact_edit, name="contact_edit"),
 ]

@@ -20,7 +20,7 @@ from kehu.customers import permissions as perms
 from kehu.customers import selectors, services, timeline
 from kehu.customers.display import industry_name, region_name
 from kehu.customers.filters import CustomerFilterForm
-from kehu.customers.forms import ContactForm, CustomerForm
+from kehu.customers.forms import ContactForm, CustomerForm, ReviewForm
 from kehu.customers.listing import capped_count
 from kehu.customers.models import Tag
 from kehu.web.decorators import permission_required
@@ -91,20 +91,35 @@ def customer_search(request):
 @require_GET
 @permission_required(perms.VIEW)
 def customer_detail(request, pk: int):
-    customer = _adapt(selectors.customer_for, request.user, pk)
+    try:
+        customer = selectors.customer_for(request.user, pk)
+    except NotFound as exc:
+        if exc.code == "customer_merged":  # an old link to a merged duplicate leads to the survivor (INFO-5)
+            return redirect("customers:detail", pk=exc.details["merged_into"])
+        raise Http404(str(exc.message)) from exc
     services.customer_viewed(actor=request.user, customer=customer)
     contacts = list(selectors.contacts_of(customer))
     return render(request, "customers/detail.html", {
         "customer": customer, "contacts": contacts, "events": timeline.events_for(customer, request.user),
         "history": selectors.field_history(customer), "region": region_name(customer),
         "industry": industry_name(customer), "can_edit": request.user.has_permission(perms.EDIT),
-        "can_unmask": request.user.has_permission(perms.UNMASK),
+        "can_unmask": request.user.has_permission(perms.UNMASK), "can_merge": request.user.has_permission(perms.MERGE),
+        "can_review": request.user.has_permission(perms.REVIEW), "review_form": ReviewForm(),
+        "status": selectors.stale_rows([customer])[0],
     })
+
+
+def _mergeable(request, customer, conflict) -> set[int]:
+    """Duplicate-check hits the user may merge into the customer being edited (INFO-5)."""
+    if customer is None or conflict is None or not request.user.has_permission(perms.MERGE):
+        return set()
+    return selectors.visible_ids(request.user, [hit["customer_id"] for hit in conflict.details.get("hits", [])])
 
 
 def _customer_form_page(request, form, *, customer=None, conflict=None):
     return render(request, "customers/edit.html", {
         "form": form, "customer": customer, "conflict": conflict,
+        "mergeable": _mergeable(request, customer, conflict),
         "warn": conflict is not None and conflict.code == "duplicate_warning",
         "region_fields": ("province", "city", "district"),
         **_region_options(form.data if form.is_bound else form.initial),

@@ -5,10 +5,12 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from kehu.web.home import cards_for
+
 
 @require_GET
 def home(request):
-    return render(request, "web/home.html", {"roles": request.user.roles.all()})
+    return render(request, "web/home.html", {"roles": request.user.roles.all(), "cards": cards_for(request.user)})
 
 
 @login_not_required
