@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from kehu.core.errors import NotFound
 from kehu.customers import permissions as perms
-from kehu.customers.models import Contact, Customer, FieldChange
+from kehu.customers.models import Attachment, ConsentRecord, Contact, Customer, FieldChange
 from kehu.customers.search import apply_search
 from kehu.org.access import require_permission
 
@@ -80,3 +80,31 @@ def contact_for(user, customer_pk: int, contact_pk: int) -> Contact:
 
 def field_history(customer: Customer, limit: int = 200) -> QuerySet:
     return FieldChange.objects.filter(customer=customer).select_related("changed_by")[:limit]
+
+
+def attachments_of(user, customer: Customer) -> QuerySet:
+    """The customer's files ``user`` may see (the customer loaded through ``customer_for``), newest first."""
+    require_permission(user, perms.VIEW)
+    return (Attachment.objects.visible_to(user).filter(customer=customer, deleted_at=None)
+            .select_related("uploaded_by"))
+
+
+def attachment_for(user, customer_pk: int, attachment_pk: int) -> Attachment:
+    customer = customer_for(user, customer_pk)
+    attachment = attachments_of(user, customer).filter(pk=attachment_pk).first()
+    if attachment is None:
+        raise NotFound("not_found", _("附件不存在，或您无权查看。"))
+    attachment.customer = customer
+    return attachment
+
+
+CONSENT_HISTORY_LIMIT = 200
+
+
+def consent_history(user, customer: Customer, contact: Contact | None = None) -> list[ConsentRecord]:
+    """The customer's consent rows (or one contact's), newest first, in one query."""
+    require_permission(user, perms.VIEW)
+    rows = ConsentRecord.objects.visible_to(user).filter(customer=customer)
+    if contact is not None:
+        rows = rows.filter(contact=contact)
+    return list(rows.select_related("contact", "collected_by")[:CONSENT_HISTORY_LIMIT])
