@@ -360,3 +360,12 @@ def test_selector_hides_deleted_and_other_customers_files(sales, mine):
     other_customer = CustomerFactory(owner=sales)
     upload(sales, other_customer, pdf_bytes(), "c.pdf")
     assert list(selectors.attachments_of(sales, mine)) == [kept]
+
+
+@pytest.mark.req("INFO-10")
+def test_files_are_never_served_as_static(login, sales, mine, settings):
+    attachment = upload(sales, mine, pdf_bytes(), "合同.pdf")
+    client = login(sales)
+    relative = f"attachments/{attachment.stored_name[:2]}/{attachment.stored_name}"
+    for prefix in ("/media/", "/static/", settings.STATIC_URL):
+        assert client.get(prefix + relative).status_code == 404
