@@ -287,7 +287,7 @@ def test_timeline_source_is_one_query(sales, mine, django_assert_num_queries):
 def api_urls(customer, attachment):
     one = f"{BASE}/{customer.pk}/attachments/{attachment.pk}"
     return [("get", f"{BASE}/{customer.pk}/attachments"), ("post", f"{BASE}/{customer.pk}/attachments"),
-            ("get", f"{one}/download"), ("delete", one)]
+            ("get", one), ("get", f"{one}/download"), ("delete", one)]
 
 
 @pytest.mark.req("INFO-10", "SEC-2")
@@ -305,7 +305,7 @@ def test_api_anonymous_without_permission_and_out_of_scope(client, make_user, ap
         assert call(admin, method, url).status_code == 403, url
     engineer = api_client(make_user(roles.TECHNICAL_ENGINEER))
     assert call(engineer, "post", api_urls(theirs, attachment)[1][1]).status_code == 403
-    assert call(engineer, "delete", api_urls(theirs, attachment)[3][1]).status_code == 403
+    assert call(engineer, "delete", api_urls(theirs, attachment)[4][1]).status_code == 403
     mine_client = api_client(sales)
     for method, url in api_urls(theirs, attachment):
         response = call(mine_client, method, url)
@@ -326,6 +326,7 @@ def test_api_upload_list_download_delete(api_client, sales, mine):
     assert body["sha256"] == hashlib.sha256(pdf_bytes()).hexdigest()
     listed = client.get(url).json()
     assert listed["count"] == 1 and listed["items"][0]["id"] == body["id"]
+    assert client.get(f"{url}/{body['id']}").json() == body
     download = client.get(f"{url}/{body['id']}/download")
     assert download.status_code == 200 and b"".join(download.streaming_content) == pdf_bytes()
     assert "filename*=UTF-8''" + quote("营业执照.pdf") in download["Content-Disposition"]

@@ -330,6 +330,11 @@ def attachment_upload(request, customer_id: int, file: File[UploadedFile], kind:
     return Status(201, attachment)
 
 
+@router.get("/{int:customer_id}/attachments/{int:attachment_id}", response=AttachmentOut)
+def attachment_detail(request, customer_id: int, attachment_id: int):
+    return selectors.attachment_for(request.auth, customer_id, attachment_id)
+
+
 @router.get("/{int:customer_id}/attachments/{int:attachment_id}/download",
             openapi_extra={"responses": {"200": {"description": "文件内容（Content-Disposition: attachment）",
                                                  "content": {"application/octet-stream": {}}}}})
