@@ -370,3 +370,30 @@ def test_files_are_never_served_as_static(login, sales, mine, settings):
     relative = f"attachments/{attachment.stored_name[:2]}/{attachment.stored_name}"
     for prefix in ("/media/", "/static/", settings.STATIC_URL):
         assert client.get(prefix + relative).status_code == 404
+
+
+@pytest.mark.req("INFO-10")
+def test_the_orphan_sweep_removes_only_old_files_without_a_row(sales, mine, media):
+    import datetime as dt
+    import os
+
+    from django.db import transaction
+
+    from kehu.core import clock, schedule
+    from kehu.customers import storage
+    from kehu.customers.tasks import remove_orphan_attachments
+
+    assert schedule.REGISTRY["kehu.customers.tasks.remove_orphan_attachments"].daily_at == dt.time(4, 0)
+    kept = upload(sales, mine, pdf_bytes(), "合同.pdf")
+    with transaction.atomic():  # a caller's transaction that rolls back after the upload wrote its file
+        lost = upload(sales, mine, png_bytes(), "照片.png")
+        transaction.set_rollback(True)
+    assert storage.attachment_path(lost.stored_name).exists() and not Attachment.objects.filter(pk=lost.pk).exists()
+    fresh = storage.attachment_store(b"%PDF-1.4 being uploaded right now")
+    two_hours_ago = (clock.now() - dt.timedelta(hours=2)).timestamp()
+    for name in (kept.stored_name, lost.stored_name):
+        os.utime(storage.attachment_path(name), (two_hours_ago, two_hours_ago))
+    assert remove_orphan_attachments.call() == 1
+    assert not storage.attachment_path(lost.stored_name).exists()
+    assert storage.attachment_path(kept.stored_name).exists() and storage.attachment_path(fresh).exists()
+    assert remove_orphan_attachments.call() == 0  # idempotent

@@ -8,8 +8,10 @@ class CustomersConfig(AppConfig):
     verbose_name = _("客户档案")
 
     def ready(self):
-        from kehu.core import demo
-        from kehu.customers import permissions
+        import datetime as dt
+
+        from kehu.core import demo, schedule
+        from kehu.customers import permissions, tasks
         from kehu.customers.demo import build_customers
         from kehu.web import navigation
         from kehu.web.navigation import NavItem
@@ -19,3 +21,5 @@ class CustomersConfig(AppConfig):
         navigation.add(NavItem(section, _("客户"), "customers:list", permissions.VIEW))
         navigation.add(NavItem(section, _("导入客户"), "customer_io:import_upload", permissions.IMPORT))
         navigation.add(NavItem(section, _("导出申请"), "customer_io:export_requests", permissions.EXPORT))
+        # Files of uploads whose transaction rolled back (INFO-10).
+        schedule.periodic(tasks.remove_orphan_attachments, daily_at=dt.time(4, 0))

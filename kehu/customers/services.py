@@ -297,8 +297,12 @@ def attachment_download(*, actor, attachment: Attachment):
         handle = storage.attachment_path(attachment.stored_name).open("rb")
     except FileNotFoundError as exc:
         raise NotFound("attachment_file_missing", _("附件文件已丢失，请联系系统管理员。")) from exc
-    audit.record(actor, actions.ATTACHMENT_DOWNLOAD, attachment.customer,
-                 {"attachment": attachment.pk, "name": attachment.original_name, "sha256": attachment.sha256})
+    try:
+        audit.record(actor, actions.ATTACHMENT_DOWNLOAD, attachment.customer,
+                     {"attachment": attachment.pk, "name": attachment.original_name, "sha256": attachment.sha256})
+    except BaseException:
+        handle.close()  # no audit row, no download (AUD-2)
+        raise
     return handle
 
 

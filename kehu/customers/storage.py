@@ -41,3 +41,10 @@ def attachment_store(data: bytes) -> str:
     private_dir(f"attachments/{stored_name[:2]}")
     write_new(attachment_path(stored_name), data)
     return stored_name
+
+
+def attachment_files():
+    """Every stored attachment file (the sweep of orphans walks them)."""
+    root = Path(settings.MEDIA_ROOT) / "attachments"
+    if root.is_dir():
+        yield from (path for path in root.glob("??/*") if path.is_file())
