@@ -222,6 +222,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
+# Customer attachments (INFO-10): no policy section fits a file limit, so these are settings.
+# The type is decided by the file's content (kehu/customers/filetypes.py), never by its name.
+KEHU_ATTACHMENT_MAX_MB = int(env("ATTACHMENT_MAX_MB", "20"))
+KEHU_ATTACHMENT_TYPES = env_list("ATTACHMENT_TYPES", "pdf,jpg,png,gif,webp,docx,xlsx,txt")
+# The privacy notice (隐私告知书) version a consent form offers by default (PRIV-1).
+KEHU_PRIVACY_NOTICE_VERSION = env("PRIVACY_NOTICE_VERSION", "v1")
 
 # --- Web hardening (SECURITY.md WEB-*) -------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -8,20 +8,21 @@ The input schemas carry no owner, department or tier: those are not the caller's
 
 
 import datetime as dt
+from typing import Literal
 
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from kehu.core.errors import Conflict, DomainError, NotFound
 from kehu.core.idempotency import idempotent
 from kehu.core.pagination import LimitOffsetPagination, page_limit
+from kehu.customers import consent, downloads, filetypes, selectors, services
 from kehu.customers import permissions as perms
-from kehu.customers import selectors, services
 from kehu.customers.duplicates import find_duplicates
-from kehu.customers.forms import ContactForm, CustomerForm
+from kehu.customers.forms import ConsentForm, ContactForm, CustomerForm
 from kehu.customers.listing import capped_count
-from kehu.customers.models import Contact, Customer
+from kehu.customers.models import Attachment, ConsentRecord, Contact, Customer
 from kehu.org.access import require_permission
 
 router = Router(tags=["customers"])
@@ -387,3 +388,143 @@ def customer_review(request, customer_id: int, payload: ReviewIn):
     customer = selectors.customer_for(request.auth, customer_id)
     return Status(201, services.customer_review(actor=request.auth, customer=customer, note=payload.note,
                                                 confirmed_unchanged=payload.confirmed_unchanged))
+
+
+# --- attachments (INFO-10) ----------------------------------------------------------------------
+class AttachmentOut(Schema):
+    id: int
+    kind: str
+    original_name: str
+    file_type: str = Field(description="由文件内容判定：pdf、jpg、png、gif、webp、docx、xlsx、txt")
+    content_type: str
+    size: int
+    sha256: str
+    description: str
+    uploaded_by: str
+    uploaded_at: dt.datetime
+
+    @staticmethod
+    def resolve_uploaded_by(obj: Attachment) -> str:
+        return obj.uploaded_by.full_name or obj.uploaded_by.username
+
+
+@router.get("/{int:customer_id}/attachments", response=list[AttachmentOut])
+@paginate(LimitOffsetPagination)
+def attachment_list(request, customer_id: int):
+    return selectors.attachments_of(request.auth, selectors.customer_for(request.auth, customer_id))
+
+
+@router.post("/{int:customer_id}/attachments", response={201: AttachmentOut})
+def attachment_upload(request, customer_id: int, file: File[UploadedFile], kind: Form[str] = "other",
+                      description: Form[str] = ""):
+    """multipart/form-data: ``file``, ``kind`` (licence, contract, photo, other), ``description``.
+    The type is decided by the content; an over-size, mismatched or unknown file is 400 (field ``file``)."""
+    require_permission(request.auth, perms.ATTACHMENT_UPLOAD)
+    customer = selectors.customer_for(request.auth, customer_id)
+    if file.size > filetypes.max_bytes():
+        raise DomainError("file_too_large", _("文件“%(name)s”超过 %(mb)d MB 的上限，已拒绝。")
+                          % {"name": file.name, "mb": filetypes.max_bytes() >> 20}, field="file")
+    attachment = services.attachment_upload(actor=request.auth, customer=customer, data=file.read(),
+                                            file_name=file.name or "", kind=kind, description=description)
+    return Status(201, attachment)
+
+
+@router.get("/{int:customer_id}/attachments/{int:attachment_id}", response=AttachmentOut)
+def attachment_detail(request, customer_id: int, attachment_id: int):
+    return selectors.attachment_for(request.auth, customer_id, attachment_id)
+
+
+@router.get("/{int:customer_id}/attachments/{int:attachment_id}/download",
+            openapi_extra={"responses": {"200": {"description": "文件内容（Content-Disposition: attachment）",
+                                                 "content": {"application/octet-stream": {}}}}})
+def attachment_download(request, customer_id: int, attachment_id: int):
+    attachment = selectors.attachment_for(request.auth, customer_id, attachment_id)
+    return downloads.attachment_response(attachment, services.attachment_download(actor=request.auth, attachment=attachment))
+
+
+@router.delete("/{int:customer_id}/attachments/{int:attachment_id}", response={204: None})
+def attachment_delete(request, customer_id: int, attachment_id: int):
+    require_permission(request.auth, perms.ATTACHMENT_DELETE)
+    services.attachment_delete(actor=request.auth,
+                               attachment=selectors.attachment_for(request.auth, customer_id, attachment_id))
+    return Status(204, None)
+
+
+# --- consent (PRIV-1) ---------------------------------------------------------------------------
+class ConsentOut(Schema):
+    id: int
+    contact_id: int | None = Field(description="空 = 个人客户本人")
+    purpose: str
+    channel: str
+    status: str = Field(description="granted 同意 / withdrawn 撤回或拒绝")
+    legal_basis: str
+    notice_version: str
+    collected_via: str
+    evidence: str
+    collected_by: str
+    collected_at: dt.datetime
+    recorded_at: dt.datetime
+
+    @staticmethod
+    def resolve_collected_by(obj: ConsentRecord) -> str:
+        return obj.collected_by.full_name or obj.collected_by.username
+
+
+class ConsentIn(Schema):
+    action: Literal["grant", "withdraw"] = "grant"
+    contact_id: int | None = Field(None, description="空 = 个人客户本人；企业客户须指定联系人")
+    purpose: str
+    channel: str = Field("", description="营销推广必填：phone、sms、email、wechat")
+    legal_basis: str = Field("consent", description="个人信息保护法第十三条；撤回时沿用原记录")
+    notice_version: str = ""
+    collected_via: str
+    collected_at: dt.datetime | None = None
+    evidence: str = ""
+
+
+class ConsentFilters(Schema):
+    contact_id: int | None = None
+    current: bool = Field(False, description="只返回每个（个人、目的、渠道）的最新一条")
+
+
+class MarketingDecisionOut(Schema):
+    allowed: bool
+    reason: str = Field(description="opted_in、never_asked、opted_out、not_a_person、customer_deleted、unknown_channel")
+    message: str
+    record_id: int | None
+    notice_version: str
+
+
+def _person(request, customer_id: int, contact_id: int | None):
+    customer = selectors.customer_for(request.auth, customer_id)
+    contact = selectors.contact_for(request.auth, customer_id, contact_id) if contact_id else None
+    return customer, contact
+
+
+@router.get("/{int:customer_id}/consents", response=list[ConsentOut])
+@paginate(LimitOffsetPagination)
+def consent_list(request, customer_id: int, filters: Query[ConsentFilters]):
+    customer, contact = _person(request, customer_id, filters.contact_id)
+    history = selectors.consent_history(request.auth, customer, contact)
+    return list(consent.current_states(history).values()) if filters.current else history
+
+
+@router.post("/{int:customer_id}/consents", response={201: ConsentOut})
+@idempotent
+def consent_record(request, customer_id: int, payload: ConsentIn):
+    """Record a consent (``grant``) or a withdrawal or refusal (``withdraw``): a new row, the history stays."""
+    require_permission(request.auth, perms.CONSENT_RECORD)
+    customer, contact = _person(request, customer_id, payload.contact_id)
+    values = {**payload.dict(exclude={"contact_id"}), "contact": str(contact.pk) if contact else ""}
+    values["collected_at"] = payload.collected_at.isoformat() if payload.collected_at else ""
+    data = _validated(ConsentForm(values, customer=customer, contacts=[contact] if contact else []))
+    return Status(201, services.consent_apply(actor=request.auth, customer=customer, contact=contact, data=data))
+
+
+@router.get("/{int:customer_id}/marketing-check", response=MarketingDecisionOut)
+def marketing_check(request, customer_id: int, channel: str, contact_id: int | None = None):
+    """May the customer (individual) or one of its contacts receive marketing over ``channel`` now?"""
+    customer, contact = _person(request, customer_id, contact_id)
+    decision = consent.marketing_allowed(contact or customer, channel)
+    return MarketingDecisionOut(allowed=decision.allowed, reason=decision.reason, message=decision.message,
+                                record_id=decision.record_id, notice_version=decision.notice_version)

@@ -8,8 +8,10 @@ class CustomersConfig(AppConfig):
     verbose_name = _("客户档案")
 
     def ready(self):
-        from kehu.core import demo
-        from kehu.customers import merging, permissions
+        import datetime as dt
+
+        from kehu.core import demo, schedule
+        from kehu.customers import merging, permissions, tasks
         from kehu.customers.demo import build_customers
         from kehu.customers.views_review import stale_card
         from kehu.web import home, navigation
@@ -23,3 +25,5 @@ class CustomersConfig(AppConfig):
         navigation.add(NavItem(section, _("资料待核实"), "customers:stale", permissions.VIEW))
         navigation.add(NavItem(section, _("导入客户"), "customer_io:import_upload", permissions.IMPORT))
         navigation.add(NavItem(section, _("导出申请"), "customer_io:export_requests", permissions.EXPORT))
+        # Files of uploads whose transaction rolled back (INFO-10).
+        schedule.periodic(tasks.remove_orphan_attachments, daily_at=dt.time(4, 0))

@@ -4,6 +4,7 @@ import alike (INFO-4): a form validates a dict of raw values whatever door it ca
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +12,22 @@ from kehu.core import validators
 from kehu.core.errors import DomainError
 from kehu.core.industries import INDUSTRY_CHOICES
 from kehu.core.regions import validate_region
-from kehu.customers.models import Channel, Customer, DecisionRole, Gender, Kind, Scale, Source, Stage
+from kehu.customers import filetypes
+from kehu.customers.models import (
+    AttachmentKind,
+    Channel,
+    CollectedVia,
+    ConsentPurpose,
+    Customer,
+    DecisionRole,
+    Gender,
+    Kind,
+    LegalBasis,
+    MarketingChannel,
+    Scale,
+    Source,
+    Stage,
+)
 
 MAX_TAGS = 20
 
@@ -145,3 +161,60 @@ class ReviewForm(forms.Form):
     note = forms.CharField(label=_("核实说明"), max_length=500, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}), help_text=_("核实了哪些资料、有何变化。"))
     confirmed_unchanged = forms.BooleanField(label=_("资料无变化"), required=False)
+
+
+class AttachmentForm(forms.Form):
+    """Upload of one file (INFO-10). The limits are the service's (kehu.customers.filetypes)."""
+
+    file = forms.FileField(label=_("文件"))
+    kind = forms.ChoiceField(label=_("附件类型"), choices=AttachmentKind.choices, initial=AttachmentKind.OTHER)
+    description = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = "、".join(ext for t in filetypes.allowed_types() for ext in t.extensions)
+        self.fields["file"].help_text = _("允许 %(types)s，不超过 %(mb)d MB。") % {
+            "types": allowed, "mb": filetypes.max_bytes() >> 20}
+
+
+class ConsentForm(forms.Form):
+    """A consent, or its withdrawal, for the individual customer or one of its contacts (PRIV-1)."""
+
+    GRANT, WITHDRAW = "grant", "withdraw"
+
+    action = forms.ChoiceField(label=_("记录"), choices=[(GRANT, _("同意")), (WITHDRAW, _("撤回或拒绝"))])
+    contact = forms.ChoiceField(label=_("个人"), required=False)
+    purpose = forms.ChoiceField(label=_("处理目的"), choices=ConsentPurpose.choices)
+    channel = forms.ChoiceField(label=_("营销渠道"), choices=[("", "—"), *MarketingChannel.choices], required=False,
+                                help_text=_("仅营销推广填写。"))
+    legal_basis = forms.ChoiceField(label=_("合法性基础"), choices=LegalBasis.choices, initial=LegalBasis.CONSENT,
+                                    required=False, help_text=_("个人信息保护法第十三条。撤回时沿用原记录。"))
+    notice_version = forms.CharField(label=_("告知书版本"), max_length=50, required=False)
+    collected_via = forms.ChoiceField(label=_("收集方式"), choices=CollectedVia.choices)
+    collected_at = forms.DateTimeField(label=_("表示时间"), required=False, help_text=_("留空为现在。"))
+    evidence = forms.CharField(label=_("凭证"), max_length=200, required=False,
+                               help_text=_("如纸质表单编号、录音编号。"))
+
+    def __init__(self, *args, customer=None, contacts=(), fixed_contact=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["notice_version"].initial = settings.KEHU_PRIVACY_NOTICE_VERSION
+        people = [(str(c.pk), c.name) for c in ([fixed_contact] if fixed_contact else contacts)]
+        if fixed_contact is None and customer is not None and customer.kind == Kind.INDIVIDUAL:
+            people.insert(0, ("", _("客户本人")))
+        self.fields["contact"].choices = people
+        if fixed_contact is not None:
+            self.fields["contact"].initial = str(fixed_contact.pk)
+            self.fields["contact"].widget = forms.HiddenInput()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.GRANT:
+            if not data.get("legal_basis"):
+                self.add_error("legal_basis", _("记录同意须选择合法性基础。"))
+            if not (data.get("notice_version") or "").strip():
+                self.add_error("notice_version", _("记录同意须填写告知书版本。"))
+        return data
+
+    def contact_id(self) -> int | None:
+        value = self.cleaned_data.get("contact") or ""
+        return int(value) if value else None

@@ -8,7 +8,6 @@ import os
 import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kehu.core import clock
@@ -16,15 +15,13 @@ from kehu.core.errors import DomainError, NotFound
 from kehu.customers import permissions as perms
 from kehu.customers.importer import MODES, import_table, rejected_rows_xlsx, validate_table
 from kehu.customers.models import ImportJob
+from kehu.customers.storage import private_dir, write_new
 from kehu.customers.tabular import MAX_UPLOAD_BYTES, read_table
 from kehu.org.access import require_permission
 
 
 def import_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path, 0o700)  # mkdir's mode is masked by the umask and ignored for an existing directory
-    return path
+    return private_dir("imports")
 
 
 def job_create(*, actor, data: bytes, file_name: str, mode: str, dry_run: bool) -> ImportJob:
@@ -35,9 +32,7 @@ def job_create(*, actor, data: bytes, file_name: str, mode: str, dry_run: bool) 
     if mode not in MODES:
         raise DomainError("bad_mode", _("导入方式只能是 atomic 或 skip-invalid。"), field="mode")
     path = import_dir() / uuid.uuid4().hex
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
+    write_new(path, data)
     return ImportJob.objects.create(file_path=str(path), original_name=file_name[:255], mode=mode, dry_run=dry_run,
                                     sha256=hashlib.sha256(data).hexdigest(), created_by=actor)
 

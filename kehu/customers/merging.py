@@ -110,12 +110,23 @@ def _tags(*, source, target, actor) -> int:
 
 
 def register_own() -> None:
-    from kehu.customers.models import Contact, Customer, CustomerReview, FieldChange, TeamMember
+    from kehu.customers.models import (
+        Attachment,
+        ConsentRecord,
+        Contact,
+        Customer,
+        CustomerReview,
+        FieldChange,
+        TeamMember,
+    )
 
     register("contacts", _contacts, covers=[(Contact, "customer")])
     register("team_members", _team_members, covers=[(TeamMember, "customer")])
     register("tags", _tags)
     register("field_changes", foreign_key_mover(FieldChange, "customer"), covers=[(FieldChange, "customer")])
     register("reviews", foreign_key_mover(CustomerReview, "customer"), covers=[(CustomerReview, "customer")])
+    register("attachments", foreign_key_mover(Attachment, "customer"), covers=[(Attachment, "customer")])
+    # Consent rows are append-only except for the person they belong to (the trigger lets customer_id move).
+    register("consents", foreign_key_mover(ConsentRecord, "customer"), covers=[(ConsentRecord, "customer")])
     # Customers merged into the duplicate earlier now lead straight to the survivor.
     register("merged_earlier", foreign_key_mover(Customer, "merged_into"), covers=[(Customer, "merged_into")])

@@ -325,3 +325,128 @@ class ExportRequest(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.row_count}"
+
+
+class AttachmentKind(models.TextChoices):
+    LICENCE = "licence", _("营业执照")
+    CONTRACT = "contract", _("合同")
+    PHOTO = "photo", _("照片")
+    OTHER = "other", _("其他")
+
+
+class Attachment(models.Model):
+    """A file on a customer (INFO-10). The bytes live under MEDIA_ROOT/attachments under a random
+    ``stored_name`` (never the uploader's file name); downloads go through a scoped view only.
+    Deleting is soft: the row and the file stay, out of every list, for the retention rules."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("附件类型"), max_length=10, choices=AttachmentKind.choices, default=AttachmentKind.OTHER)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    stored_name = models.CharField(max_length=64, unique=True, editable=False)
+    file_type = models.CharField(_("文件格式"), max_length=10)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64, db_index=True)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=clock.now)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    objects = ScopedManager(owner="customer__owner", department="customer__department",
+                            shared="customer__team_members")
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-uploaded_at"])]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ConsentPurpose(models.TextChoices):
+    MARKETING = "marketing", _("营销推广")
+    SERVICE = "service", _("客户服务与合同履行")
+    SENSITIVE = "sensitive", _("处理敏感个人信息")
+    SHARING = "sharing", _("向第三方提供")
+    ANALYTICS = "analytics", _("数据分析与画像")
+
+
+class LegalBasis(models.TextChoices):
+    """PIPL art. 13 (1)–(7): the grounds on which personal information may be processed."""
+
+    CONSENT = "consent", _("取得个人同意")
+    CONTRACT = "contract", _("订立、履行合同所必需")
+    HR = "hr", _("人力资源管理所必需")
+    LEGAL_OBLIGATION = "legal_obligation", _("履行法定职责或法定义务所必需")
+    EMERGENCY = "emergency", _("应对突发公共卫生事件或保护生命健康和财产安全所必需")
+    PUBLIC_INTEREST = "public_interest", _("为公共利益实施新闻报道、舆论监督")
+    PUBLISHED = "published", _("处理已合法公开的个人信息")
+    OTHER_LAW = "other_law", _("法律、行政法规规定的其他情形")
+
+
+class MarketingChannel(models.TextChoices):
+    PHONE = "phone", _("电话")
+    SMS = "sms", _("短信")
+    EMAIL = "email", _("电子邮件")
+    WECHAT = "wechat", _("微信")
+
+
+class CollectedVia(models.TextChoices):
+    PAPER = "paper", _("纸质签字")
+    ONLINE = "online", _("网页或小程序勾选")
+    PHONE = "phone", _("电话（录音）")
+    IN_PERSON = "in_person", _("当面")
+    EMAIL = "email", _("电子邮件")
+    WECHAT = "wechat", _("微信")
+    SMS = "sms", _("短信回复")
+
+
+class ConsentRecord(models.Model):
+    """One statement about one person, purpose and (for marketing) channel (PRIV-1, SECURITY.md PI-2).
+
+    Append-only: a withdrawal is a new row, so the history stays; the current state of a
+    (person, purpose, channel) is its latest row. The person is the individual customer itself
+    (``contact`` empty) or one of the customer's contacts. A database trigger refuses UPDATE."""
+
+    GRANTED, WITHDRAWN = "granted", "withdrawn"
+    STATUS_CHOICES = [(GRANTED, _("同意")), (WITHDRAWN, _("撤回或拒绝"))]
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("处理目的"), max_length=12, choices=ConsentPurpose.choices)
+    channel = models.CharField(_("营销渠道"), max_length=10, choices=MarketingChannel.choices, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=STATUS_CHOICES)
+    legal_basis = models.CharField(_("合法性基础"), max_length=20, choices=LegalBasis.choices)
+    notice_version = models.CharField(_("告知书版本"), max_length=50)
+    collected_via = models.CharField(_("收集方式"), max_length=10, choices=CollectedVia.choices)
+    evidence = models.CharField(_("凭证"), max_length=200, blank=True)
+    collected_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("收集人"), on_delete=models.PROTECT,
+                                     related_name="+")
+    collected_at = models.DateTimeField(_("表示时间"))
+    recorded_at = models.DateTimeField(default=clock.now)
+
+    objects = ScopedManager(owner="customer__owner", department="customer__department",
+                            shared="customer__team_members")
+
+    class Meta:
+        verbose_name = _("个人信息同意记录")
+        verbose_name_plural = _("个人信息同意记录")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["customer", "contact", "purpose", "channel", "-id"],
+                                name="customers_consent_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}/{self.channel or '-'}: {self.status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("consent records are append-only: record a new row instead")
+        super().save(*args, **kwargs)
+
+    @property
+    def granted(self) -> bool:
+        return self.status == self.GRANTED

@@ -29,3 +29,17 @@ DEFAULT_GRANTS = {
     roles.AFTER_SALES_ENGINEER: [VIEW],
     roles.SYSTEM_ADMIN: [CUSTOM_FIELDS],
 }
+
+# Attachments (INFO-10) and consent records (PRIV-1); granted by migration 0007.
+ATTACHMENT_UPLOAD = register("customer.attachment.upload", _("上传客户附件"), BUSINESS)
+ATTACHMENT_DELETE = register("customer.attachment.delete", _("删除客户附件"), BUSINESS)
+CONSENT_RECORD = register("customer.consent.record", _("记录个人信息同意与撤回"), BUSINESS)
+
+_FILES_AND_CONSENT = [ATTACHMENT_UPLOAD, ATTACHMENT_DELETE, CONSENT_RECORD]
+ATTACHMENT_CONSENT_GRANTS = {
+    roles.MARKETING_VP: _FILES_AND_CONSENT,
+    roles.SALES_MANAGER: _FILES_AND_CONSENT,
+    roles.KEY_ACCOUNT_MANAGER: _FILES_AND_CONSENT,
+    roles.SALESPERSON: _FILES_AND_CONSENT,
+    roles.CUSTOMER_SERVICE: _FILES_AND_CONSENT,
+}

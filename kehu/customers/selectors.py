@@ -13,7 +13,7 @@ from kehu.core import clock
 from kehu.core.errors import NotFound
 from kehu.customers import permissions as perms
 from kehu.customers.listing import CappedCount, capped_count
-from kehu.customers.models import Contact, Customer, CustomerReview, FieldChange
+from kehu.customers.models import Attachment, ConsentRecord, Contact, Customer, CustomerReview, FieldChange
 from kehu.customers.search import apply_search
 from kehu.org.access import require_permission
 
@@ -206,3 +206,31 @@ def stale_rows(customers, reminders: Reminders | None = None) -> list[StaleRow]:
 
 def stale_count(user, *, mine: bool = True, reminders: Reminders | None = None) -> CappedCount:
     return capped_count(stale_customers_for(user, mine=mine, reminders=reminders))
+
+
+def attachments_of(user, customer: Customer) -> QuerySet:
+    """The customer's files ``user`` may see (the customer loaded through ``customer_for``), newest first."""
+    require_permission(user, perms.VIEW)
+    return (Attachment.objects.visible_to(user).filter(customer=customer, deleted_at=None)
+            .select_related("uploaded_by"))
+
+
+def attachment_for(user, customer_pk: int, attachment_pk: int) -> Attachment:
+    customer = customer_for(user, customer_pk)
+    attachment = attachments_of(user, customer).filter(pk=attachment_pk).first()
+    if attachment is None:
+        raise NotFound("not_found", _("附件不存在，或您无权查看。"))
+    attachment.customer = customer
+    return attachment
+
+
+CONSENT_HISTORY_LIMIT = 200
+
+
+def consent_history(user, customer: Customer, contact: Contact | None = None) -> list[ConsentRecord]:
+    """The customer's consent rows (or one contact's), newest first, in one query."""
+    require_permission(user, perms.VIEW)
+    rows = ConsentRecord.objects.visible_to(user).filter(customer=customer)
+    if contact is not None:
+        rows = rows.filter(contact=contact)
+    return list(rows.select_related("contact", "collected_by")[:CONSENT_HISTORY_LIMIT])

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kehu.compliance import actions, audit
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock, masking
-from kehu.core.errors import Conflict, DomainError
+from kehu.core.errors import Conflict, DomainError, NotFound
+from kehu.customers import consent, filetypes, storage
 from kehu.customers import permissions as perms
 from kehu.customers.duplicates import DuplicateHit, find_duplicates
 from kehu.customers.keys import set_contact_keys, set_customer_keys
-from kehu.customers.models import Contact, Customer, FieldChange, Kind, Tag
+from kehu.customers.models import (
+    Attachment,
+    AttachmentKind,
+    CollectedVia,
+    ConsentPurpose,
+    ConsentRecord,
+    Contact,
+    Customer,
+    FieldChange,
+    Kind,
+    LegalBasis,
+    MarketingChannel,
+    Tag,
+)
 from kehu.org.access import require_permission
 
 # Fields a customer form may set, in display order. Protected ones are stored encrypted.
@@ -348,3 +364,169 @@ def customer_review(*, actor, customer: Customer, note: str = "", confirmed_unch
         "interval_days": decision.interval_days, "days_overdue": review.days_overdue,
     })
     return review
+
+
+# --- attachments (INFO-10) ----------------------------------------------------------------------
+def _clean_file_name(file_name: str) -> str:
+    """The name as the user knows it, without any directory part or control characters."""
+    name = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable()).strip()
+    if not name or name in (".", ".."):
+        raise DomainError("file_name_missing", _("文件没有名称。"), field="file")
+    if len(name) > 255:
+        stem, dot, extension = name.rpartition(".")
+        name = (stem[: 254 - len(extension)] + dot + extension) if dot else name[:255]
+    return name
+
+
+@transaction.atomic
+def attachment_upload(*, actor, customer: Customer, data: bytes, file_name: str, kind: str = AttachmentKind.OTHER,
+                      description: str = "") -> Attachment:
+    """Store a file on a visible customer: type checked by content, random name on disk, SHA-256 kept."""
+    require_permission(actor, perms.ATTACHMENT_UPLOAD)
+    if kind not in AttachmentKind.values:
+        raise DomainError("invalid_kind", _("附件类型不是允许的取值。"), field="kind")
+    if len(description) > 200:
+        raise DomainError("description_too_long", _("说明最多 200 个字。"), field="description")
+    name = _clean_file_name(file_name)
+    found = filetypes.check(data, name)
+    stored_name = storage.attachment_store(data)
+    try:
+        attachment = Attachment.objects.create(
+            customer=customer, kind=kind, original_name=name, stored_name=stored_name, file_type=found.code,
+            content_type=found.content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+            description=description.strip(), uploaded_by=actor)
+        audit.record(actor, actions.ATTACHMENT_UPLOAD, customer,
+                     {"attachment": attachment.pk, "name": name, "type": found.code, "size": len(data),
+                      "sha256": attachment.sha256, "kind": kind})
+    except BaseException:
+        storage.attachment_path(stored_name).unlink(missing_ok=True)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_download(*, actor, attachment: Attachment):
+    """An open binary file of the attachment's bytes; the download is audited. Load ``attachment``
+    through a selector first (scope)."""
+    require_permission(actor, perms.VIEW)
+    try:
+        handle = storage.attachment_path(attachment.stored_name).open("rb")
+    except FileNotFoundError as exc:
+        raise NotFound("attachment_file_missing", _("附件文件已丢失，请联系系统管理员。")) from exc
+    try:
+        audit.record(actor, actions.ATTACHMENT_DOWNLOAD, attachment.customer,
+                     {"attachment": attachment.pk, "name": attachment.original_name, "sha256": attachment.sha256})
+    except BaseException:
+        handle.close()  # no audit row, no download (AUD-2)
+        raise
+    return handle
+
+
+@transaction.atomic
+def attachment_delete(*, actor, attachment: Attachment) -> Attachment:
+    """Soft delete: out of every list and download; the row and the file stay for retention."""
+    require_permission(actor, perms.ATTACHMENT_DELETE)
+    attachment = Attachment.objects.select_for_update().get(pk=attachment.pk)
+    if attachment.deleted_at is not None:
+        raise NotFound("not_found", _("附件不存在，或您无权查看。"))
+    attachment.deleted_at = clock.now()
+    attachment.deleted_by = actor
+    attachment.save(update_fields=["deleted_at", "deleted_by"])
+    audit.record(actor, actions.ATTACHMENT_DELETE, attachment.customer,
+                 {"attachment": attachment.pk, "name": attachment.original_name, "sha256": attachment.sha256})
+    return attachment
+
+
+# --- consent (PRIV-1, SECURITY.md PI-2) ---------------------------------------------------------
+NOTICE_VERSION_MAX = 50
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _consent_person(customer: Customer, contact: Contact | None) -> None:
+    if contact is not None and contact.customer_id != customer.pk:
+        raise NotFound("not_found", _("联系人不存在，或您无权查看。"))
+    if contact is None and customer.kind != Kind.INDIVIDUAL:
+        raise DomainError("consent_needs_contact", _("企业客户的个人信息同意记录在联系人上，请选择联系人。"),
+                          field="contact")
+
+
+def _consent_fields(purpose: str, channel: str, collected_via: str, collected_at, evidence: str) -> None:
+    if purpose not in ConsentPurpose.values:
+        raise DomainError("invalid_purpose", _("处理目的不是允许的取值。"), field="purpose")
+    if purpose == ConsentPurpose.MARKETING and channel not in MarketingChannel.values:
+        raise DomainError("channel_required", _("营销推广须选择渠道（电话、短信、电子邮件或微信）。"), field="channel")
+    if purpose != ConsentPurpose.MARKETING and channel:
+        raise DomainError("channel_not_applicable", _("只有营销推广按渠道记录，此目的不填渠道。"), field="channel")
+    if collected_via not in CollectedVia.values:
+        raise DomainError("invalid_collected_via", _("收集方式不是允许的取值。"), field="collected_via")
+    if collected_at > clock.now() + CLOCK_SKEW:
+        raise DomainError("collected_in_future", _("表示时间不能晚于现在。"), field="collected_at")
+    if len(evidence) > 200:
+        raise DomainError("evidence_too_long", _("凭证最多 200 个字。"), field="evidence")
+
+
+def _consent_append(*, actor, customer: Customer, contact: Contact | None, purpose: str, channel: str, status: str,
+                    legal_basis: str, notice_version: str, collected_via: str, collected_at, evidence: str,
+                    action: str) -> ConsentRecord:
+    record = ConsentRecord.objects.create(
+        customer=customer, contact=contact, purpose=purpose, channel=channel, status=status, legal_basis=legal_basis,
+        notice_version=notice_version, collected_via=collected_via, evidence=evidence, collected_by=actor,
+        collected_at=collected_at)
+    audit.record(actor, action, customer,
+                 {"consent": record.pk, "contact": contact.pk if contact else None, "purpose": purpose,
+                  "channel": channel, "status": status, "legal_basis": legal_basis, "notice_version": notice_version,
+                  "collected_via": collected_via})
+    return record
+
+
+@transaction.atomic
+def consent_grant(*, actor, customer: Customer, contact: Contact | None = None, purpose: str, channel: str = "",
+                  legal_basis: str, notice_version: str, collected_via: str, collected_at=None,
+                  evidence: str = "") -> ConsentRecord:
+    """Record that the person agreed (or that another PIPL art. 13 basis applies) to ``purpose``."""
+    require_permission(actor, perms.CONSENT_RECORD)
+    _consent_person(customer, contact)
+    collected_at = collected_at or clock.now()
+    _consent_fields(purpose, channel, collected_via, collected_at, evidence)
+    if legal_basis not in LegalBasis.values:
+        raise DomainError("invalid_legal_basis", _("合法性基础不是允许的取值。"), field="legal_basis")
+    if purpose == ConsentPurpose.MARKETING and legal_basis != LegalBasis.CONSENT:
+        raise DomainError("marketing_needs_consent", _("营销推广只能以取得个人同意为合法性基础。"), field="legal_basis")
+    notice_version = (notice_version or "").strip()
+    if not notice_version or len(notice_version) > NOTICE_VERSION_MAX:
+        raise DomainError("notice_version_required",
+                          _("请填写告知书版本（1 至 %(n)d 个字符）。") % {"n": NOTICE_VERSION_MAX}, field="notice_version")
+    return _consent_append(actor=actor, customer=customer, contact=contact, purpose=purpose, channel=channel,
+                           status=ConsentRecord.GRANTED, legal_basis=legal_basis, notice_version=notice_version,
+                           collected_via=collected_via, collected_at=collected_at, evidence=evidence.strip(),
+                           action=actions.CONSENT_GRANT)
+
+
+@transaction.atomic
+def consent_withdraw(*, actor, customer: Customer, contact: Contact | None = None, purpose: str, channel: str = "",
+                     collected_via: str, collected_at=None, evidence: str = "") -> ConsentRecord:
+    """Record a withdrawal, or a refusal when never asked (an opt-out): a new row, the history stays."""
+    require_permission(actor, perms.CONSENT_RECORD)
+    _consent_person(customer, contact)
+    collected_at = collected_at or clock.now()
+    _consent_fields(purpose, channel, collected_via, collected_at, evidence)
+    latest = consent.current(contact or customer, purpose, channel)
+    if latest is not None and not latest.granted:
+        raise DomainError("already_withdrawn", _("已是撤回或拒绝状态，无需重复记录。"), field="purpose")
+    return _consent_append(actor=actor, customer=customer, contact=contact, purpose=purpose, channel=channel,
+                           status=ConsentRecord.WITHDRAWN,
+                           legal_basis=latest.legal_basis if latest else LegalBasis.CONSENT,
+                           notice_version=latest.notice_version if latest else settings.KEHU_PRIVACY_NOTICE_VERSION,
+                           collected_via=collected_via, collected_at=collected_at, evidence=evidence.strip(),
+                           action=actions.CONSENT_WITHDRAW)
+
+
+def consent_apply(*, actor, customer, contact, data: dict):
+    """Grant or withdraw as ``data`` (a ConsentForm's cleaned data, from the page or the API) says."""
+    common = {"actor": actor, "customer": customer, "contact": contact, "purpose": data["purpose"],
+              "channel": data.get("channel") or "", "collected_via": data["collected_via"],
+              "collected_at": data.get("collected_at"), "evidence": data.get("evidence") or ""}
+    if data["action"] == "withdraw":
+        return consent_withdraw(**common)
+    return consent_grant(**common, legal_basis=data["legal_basis"], notice_version=data["notice_version"])

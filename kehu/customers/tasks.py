@@ -1,15 +1,44 @@
-"""Background import (django-tasks): the page enqueues ``run_import`` and polls the job."""
+"""Background work (django-tasks): the import page enqueues ``run_import`` and polls the job;
+``remove_orphan_attachments`` is a nightly sweep."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django_tasks import task
 
-from kehu.core import context
+from kehu.core import clock, context
+from kehu.customers import storage
 from kehu.customers.jobs import job_run
-from kehu.customers.models import ImportJob
+from kehu.customers.models import Attachment, ImportJob
 
 
 @task()
 def run_import(job_id: int) -> str:
     with context.bound(context.RequestContext(channel="task")):
         return job_run(ImportJob.objects.get(pk=job_id)).status
+
+
+# An upload writes its file before its transaction commits; when a caller's outer transaction
+# rolls back after that, the file has no row. The nightly sweep removes such files once they are
+# older than the grace period (no upload transaction runs that long).
+ORPHAN_GRACE = timedelta(hours=1)
+_CHUNK = 500
+
+
+@task()
+def remove_orphan_attachments() -> int:
+    """Delete attachment files that no row names; returns how many. Idempotent."""
+    cutoff = (clock.now() - ORPHAN_GRACE).timestamp()
+    old = {path.name: path for path in storage.attachment_files() if path.stat().st_mtime < cutoff}
+    names = list(old)
+    known: set[str] = set()
+    for start in range(0, len(names), _CHUNK):
+        chunk = names[start:start + _CHUNK]
+        known.update(Attachment.objects.filter(stored_name__in=chunk).values_list("stored_name", flat=True))
+    removed = 0
+    for name, path in old.items():
+        if name not in known:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

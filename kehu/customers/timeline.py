@@ -92,3 +92,39 @@ def merged(customer, user, limit: int) -> list[TimelineEvent]:
     rows = Customer._base_manager.filter(merged_into=customer).order_by("-deleted_at")[:limit]
     return [TimelineEvent(at=c.deleted_at, kind="merged", title=_("合并了重复客户 %(name)s") % {
         "name": mask_name(c.name) if c.is_individual else c.name}) for c in rows]
+
+
+@register
+def attachments(customer, user, limit: int) -> list[TimelineEvent]:
+    """Uploads and deletions of files (INFO-10): one query, deleted files included."""
+    from kehu.customers.models import Attachment
+
+    rows = (Attachment.objects.filter(customer=customer).select_related("uploaded_by", "deleted_by")
+            .order_by("-uploaded_at", "-id")[:limit])
+    events = []
+    for a in rows:
+        events.append(TimelineEvent(at=a.uploaded_at, kind="attachment_upload",
+                                    title=_("上传附件 %(name)s") % {"name": a.original_name},
+                                    detail=a.get_kind_display(), actor_name=_name(a.uploaded_by)))
+        if a.deleted_at is not None:
+            events.append(TimelineEvent(at=a.deleted_at, kind="attachment_delete",
+                                        title=_("删除附件 %(name)s") % {"name": a.original_name},
+                                        actor_name=_name(a.deleted_by)))
+    return events
+
+
+@register
+def consents(customer, user, limit: int) -> list[TimelineEvent]:
+    """Consents given and withdrawn (PRIV-1): one query."""
+    from kehu.customers.models import ConsentRecord
+
+    rows = ConsentRecord.objects.filter(customer=customer).select_related("contact", "collected_by")[:limit]
+    events = []
+    for r in rows:
+        person = r.contact.name if r.contact_id else _("客户本人")
+        what = r.get_purpose_display() + (f"·{r.get_channel_display()}" if r.channel else "")
+        title = (_("%(person)s同意：%(what)s") if r.granted else _("%(person)s撤回或拒绝：%(what)s")) % {
+            "person": person, "what": what}
+        events.append(TimelineEvent(at=r.recorded_at, kind="consent_" + r.status, title=title,
+                                    detail=r.get_legal_basis_display(), actor_name=_name(r.collected_by)))
+    return events

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kehu.core import regions
 from kehu.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from kehu.customers import consent, downloads, filetypes, selectors, services, timeline
 from kehu.customers import permissions as perms
-from kehu.customers import selectors, services, timeline
 from kehu.customers.display import industry_name, region_name
 from kehu.customers.filters import CustomerFilterForm
-from kehu.customers.forms import ContactForm, CustomerForm, ReviewForm
+from kehu.customers.forms import AttachmentForm, ConsentForm, ContactForm, CustomerForm, ReviewForm
 from kehu.customers.listing import capped_count
 from kehu.customers.models import Tag
 from kehu.web.decorators import permission_required
@@ -98,15 +98,35 @@ def customer_detail(request, pk: int):
             return redirect("customers:detail", pk=exc.details["merged_into"])
         raise Http404(str(exc.message)) from exc
     services.customer_viewed(actor=request.user, customer=customer)
+    return _detail_page(request, customer)
+
+
+def _detail_page(request, customer, *, attachment_form=None, consent_form=None, status=200):
+    """The customer page; the upload and consent views render it again with their bound form's errors."""
     contacts = list(selectors.contacts_of(customer))
+    user = request.user
+    consents = selectors.consent_history(user, customer)
     return render(request, "customers/detail.html", {
-        "customer": customer, "contacts": contacts, "events": timeline.events_for(customer, request.user),
+        "customer": customer, "contacts": contacts, "events": timeline.events_for(customer, user),
         "history": selectors.field_history(customer), "region": region_name(customer),
-        "industry": industry_name(customer), "can_edit": request.user.has_permission(perms.EDIT),
-        "can_unmask": request.user.has_permission(perms.UNMASK), "can_merge": request.user.has_permission(perms.MERGE),
-        "can_review": request.user.has_permission(perms.REVIEW), "review_form": ReviewForm(),
+        "industry": industry_name(customer), "can_edit": user.has_permission(perms.EDIT),
+        "can_unmask": user.has_permission(perms.UNMASK), "can_merge": user.has_permission(perms.MERGE),
+        "can_review": user.has_permission(perms.REVIEW), "review_form": ReviewForm(),
         "status": selectors.stale_rows([customer])[0],
-    })
+        "attachments": selectors.attachments_of(user, customer),
+        "can_upload": user.has_permission(perms.ATTACHMENT_UPLOAD),
+        "can_delete_attachment": user.has_permission(perms.ATTACHMENT_DELETE),
+        "attachment_form": attachment_form or AttachmentForm(),
+        "consents": consents, "consent_states": _consent_rows(consents),
+        "can_record_consent": user.has_permission(perms.CONSENT_RECORD),
+        "consent_form": consent_form or ConsentForm(customer=customer, contacts=contacts),
+        "active_tab": "attachments" if attachment_form else "consent" if consent_form else "contacts",
+    }, status=status)
+
+
+def _consent_rows(history) -> list:
+    """The current state of each (person, purpose, channel), for the consent table."""
+    return sorted(consent.current_states(history).values(), key=lambda r: (r.contact_id or 0, r.purpose, r.channel))
 
 
 def _mergeable(request, customer, conflict) -> set[int]:
@@ -172,8 +192,16 @@ def customer_edit(request, pk: int):
     return _customer_form_page(request, form, customer=customer)
 
 
-def _contact_page(request, form, customer, contact=None):
-    return render(request, "customers/contact_edit.html", {"form": form, "customer": customer, "contact": contact})
+def _contact_page(request, form, customer, contact=None, *, consent_form=None, status=200):
+    context = {"form": form, "customer": customer, "contact": contact}
+    if contact is not None:
+        consents = selectors.consent_history(request.user, customer, contact)
+        context.update({
+            "consents": consents, "consent_states": _consent_rows(consents),
+            "can_record_consent": request.user.has_permission(perms.CONSENT_RECORD),
+            "consent_form": consent_form or ConsentForm(customer=customer, fixed_contact=contact),
+        })
+    return render(request, "customers/contact_edit.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -221,3 +249,73 @@ def reveal(request, pk: int):
     except DomainError as exc:
         return render(request, "customers/_reveal_form.html", {**context, "error": exc.message}, status=exc.status)
     return render(request, "customers/_revealed.html", {"value": value, "label": _("已记录查看")})
+
+
+# --- attachments (INFO-10) ----------------------------------------------------------------------
+@require_POST
+@permission_required(perms.ATTACHMENT_UPLOAD)
+def attachment_upload(request, pk: int):
+    customer = _adapt(selectors.customer_for, request.user, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > filetypes.max_bytes():  # before reading it into memory
+            form.add_error("file", _("文件“%(name)s”超过 %(mb)d MB 的上限，已拒绝。")
+                           % {"name": upload.name, "mb": filetypes.max_bytes() >> 20})
+        else:
+            try:
+                services.attachment_upload(actor=request.user, customer=customer, data=upload.read(),
+                                           file_name=upload.name, kind=form.cleaned_data["kind"],
+                                           description=form.cleaned_data["description"])
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            else:
+                return redirect(reverse("customers:detail", args=[pk]) + "#tab-attachments")
+    return _detail_page(request, customer, attachment_form=form, status=400)
+
+
+@require_GET
+@permission_required(perms.VIEW)
+def attachment_download(request, pk: int, attachment_pk: int):
+    attachment = _adapt(selectors.attachment_for, request.user, pk, attachment_pk)
+    handle = _adapt(services.attachment_download, actor=request.user, attachment=attachment)
+    return downloads.attachment_response(attachment, handle)
+
+
+@require_POST
+@permission_required(perms.ATTACHMENT_DELETE)
+def attachment_delete(request, pk: int, attachment_pk: int):
+    attachment = _adapt(selectors.attachment_for, request.user, pk, attachment_pk)
+    _adapt(services.attachment_delete, actor=request.user, attachment=attachment)
+    return redirect(reverse("customers:detail", args=[pk]) + "#tab-attachments")
+
+
+# --- consent (PRIV-1) ---------------------------------------------------------------------------
+@require_POST
+@permission_required(perms.CONSENT_RECORD)
+def consent_record(request, pk: int):
+    """The consent form of the customer page and of the contact page (``return_to=contact``)."""
+    customer = _adapt(selectors.customer_for, request.user, pk)
+    contacts = list(selectors.contacts_of(customer))
+    contact_id = request.POST.get("contact", "")
+    on_contact_page = request.POST.get("return_to") == "contact" and contact_id.isdigit()
+    contact = _adapt(selectors.contact_for, request.user, pk, int(contact_id)) if contact_id.isdigit() else None
+    if contact_id and contact is None:
+        raise Http404
+    form = (ConsentForm(request.POST, customer=customer, fixed_contact=contact) if on_contact_page
+            else ConsentForm(request.POST, customer=customer, contacts=contacts))
+    if form.is_valid():
+        try:
+            services.consent_apply(actor=request.user, customer=customer, contact=contact, data=form.cleaned_data)
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied(str(exc.message)) from exc
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            if on_contact_page:
+                return redirect(reverse("customers:contact_edit", args=[pk, contact.pk]) + "#consent")
+            return redirect(reverse("customers:detail", args=[pk]) + "#tab-consent")
+    if on_contact_page:
+        contact_form = ContactForm(initial=_initial(contact, services.CONTACT_FIELDS))
+        return _contact_page(request, contact_form, customer, contact, consent_form=form, status=400)
+    return _detail_page(request, customer, consent_form=form, status=400)
