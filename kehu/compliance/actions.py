@@ -69,3 +69,6 @@ CUSTOMER_EXPORT = _r("customer.export", _("导出客户"))
 EXPORT_REQUEST = _r("customer.export_request", _("申请超量导出"))
 EXPORT_APPROVE = _r("customer.export_approve", _("批准超量导出"))
 EXPORT_REJECT = _r("customer.export_reject", _("驳回超量导出"))
+
+# Field permissions and masking per role (SEC-3, SECURITY.md AC-4)
+FIELD_PERMISSION_SET = _r("security.field_permission", _("修改字段权限"))

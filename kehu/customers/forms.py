@@ -119,3 +119,24 @@ class ContactForm(forms.Form):
         if not name:
             raise ValidationError(_("联系人姓名不能为空。"), code="required")
         return name
+
+
+def apply_field_access(form: forms.Form, access, entity: str, obj=None) -> forms.Form:
+    """Shape a customer or contact form for its user (SEC-3): hidden fields leave the form (never
+    rendered, never read); fields the user may not write are disabled — Django then ignores what is
+    posted for them and keeps the initial value — and carry ``readonly_text`` to show instead.
+    ``form.writable`` names the fields a valid form may pass to the service."""
+    from kehu.customers.display import field_text
+    from kehu.customers.field_access import fields_of
+
+    matrix = set(fields_of(entity))
+    for name in list(form.fields):
+        if name not in matrix:
+            continue
+        if not access.visible(entity, name):
+            del form.fields[name]
+        elif not access.may_write(entity, name, obj):
+            form.fields[name].disabled = True
+            form.fields[name].readonly_text = field_text(obj, name, form.fields[name], form.initial.get(name))
+    form.writable = frozenset(n for n, f in form.fields.items() if not f.disabled)
+    return form

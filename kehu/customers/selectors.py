@@ -78,5 +78,7 @@ def contact_for(user, customer_pk: int, contact_pk: int) -> Contact:
     return contact
 
 
-def field_history(customer: Customer, limit: int = 200) -> QuerySet:
-    return FieldChange.objects.filter(customer=customer).select_related("changed_by")[:limit]
+def field_history(customer: Customer, limit: int = 200, *, hidden: frozenset[str] = frozenset()) -> QuerySet:
+    """The customer's field history without the fields hidden from the reader (``contact.x`` for contacts)."""
+    return FieldChange.objects.filter(customer=customer).exclude(field__in=hidden).select_related(
+        "changed_by")[:limit]

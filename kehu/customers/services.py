@@ -11,6 +11,7 @@ from kehu.compliance import actions, audit
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock, masking
 from kehu.core.errors import Conflict, DomainError
+from kehu.customers import field_access
 from kehu.customers import permissions as perms
 from kehu.customers.duplicates import DuplicateHit, find_duplicates
 from kehu.customers.keys import set_contact_keys, set_customer_keys
@@ -78,6 +79,9 @@ def customer_create(*, actor, data: dict, entry_point: str = "web", confirmed_du
     """Create a customer from a validated CustomerForm's cleaned_data. The creator owns it unless
     an ``owner`` is given (imports and managers assign)."""
     require_permission(actor, perms.CREATE)
+    _require_writable_on_create(actor, field_access.CUSTOMER, data)
+    for contact_data in contacts:
+        _require_writable_on_create(actor, field_access.CONTACT, contact_data)
     check_duplicates(actor=actor, data=data, entry_point=entry_point, confirmed=confirmed_duplicate)
     owner = owner or actor
     customer = Customer(created_by=actor, owner=owner, department=owner.department, received_at=clock.now())
@@ -105,6 +109,7 @@ def customer_update(*, actor, customer: Customer, data: dict, entry_point: str =
     """Apply the changed fields; write field history (INFO-11) and one audit entry with old → new."""
     require_permission(actor, perms.EDIT)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    _require_writable_changes(actor, field_access.CUSTOMER, customer, data, CUSTOMER_FIELDS)
     identity_changed = any(
         f in data and _comparable(customer, f) != _normal(data[f]) for f in ("name", "credit_code", "mobile", "kind"))
     if identity_changed:
@@ -140,6 +145,27 @@ def _normal(value):
     return "" if value is None else value
 
 
+def _require_writable_on_create(actor, entity: str, data: dict) -> None:
+    """A new record may carry a non-writable field only at its default (SEC-3: the trusted layer)."""
+    model = field_access.MODELS[entity]
+    set_fields = [name for name in data if name in field_access.fields_of(entity)
+                  and _normal(data[name]) not in ("", [], False, _normal(_model_default(model, name)))]
+    field_access.for_user(actor).require_writable(entity, set_fields, None)
+
+
+def _model_default(model, name: str):
+    return None if name == "tags" else model._meta.get_field(name).get_default()
+
+
+def _require_writable_changes(actor, entity: str, obj, data: dict, names) -> None:
+    """An update may change only the fields the actor may write; an unchanged value is no change."""
+    changed = [f for f in names if f in data and _comparable(obj, f) != _normal(data[f])]
+    if entity == field_access.CUSTOMER and "tags" in data and sorted(
+            obj.tags.values_list("name", flat=True)) != sorted(data["tags"]):
+        changed.append("tags")
+    field_access.for_user(actor).require_writable(entity, changed, obj)
+
+
 def _comparable(obj, field: str):
     value = getattr(obj, field)
     if field in PROTECTED:
@@ -162,6 +188,7 @@ def _contact_insert(customer: Customer, data: dict) -> Contact:
 @transaction.atomic
 def contact_create(*, actor, customer: Customer, data: dict) -> Contact:
     require_permission(actor, perms.EDIT)
+    _require_writable_on_create(actor, field_access.CONTACT, data)
     if not customer.contacts.exists():
         data = {**data, "is_primary": True}
     contact = _contact_insert(customer, data)
@@ -174,6 +201,7 @@ def contact_create(*, actor, customer: Customer, data: dict) -> Contact:
 def contact_update(*, actor, contact: Contact, data: dict) -> list[FieldChange]:
     require_permission(actor, perms.EDIT)
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    _require_writable_changes(actor, field_access.CONTACT, contact, data, CONTACT_FIELDS)
     changes = []
     for field in CONTACT_FIELDS:
         if field not in data or _comparable(contact, field) == _normal(data[field]):
@@ -207,15 +235,14 @@ def pii_reveal(*, actor, obj: Customer | Contact, field: str, reason: str) -> st
 
     Scope is the caller's: load ``obj`` through a selector first."""
     require_permission(actor, perms.UNMASK)
-    if field not in REVEAL_FIELDS[type(obj)]:
+    entity = field_access.CUSTOMER if isinstance(obj, Customer) else field_access.CONTACT
+    if field not in REVEAL_FIELDS[type(obj)] or not field_access.for_user(actor).visible(entity, field):
         raise DomainError("invalid_field", _("该字段不能查看明文。"), field="field")
     reason = (reason or "").strip()
     if len(reason) < REASON_MIN_LENGTH:
         raise DomainError("reason_required", _("请填写查看理由（至少 %(n)d 个字）。") % {"n": REASON_MIN_LENGTH},
                           field="reason")
-    recent = AuditEntry.objects.filter(actor=actor, action=actions.PII_REVEAL,
-                                       occurred_at__gte=clock.now() - timedelta(hours=1)).count()
-    if recent >= REVEALS_PER_HOUR:
+    if _reveals_last_hour(actor) >= REVEALS_PER_HOUR:
         raise DomainError("reveal_rate_limited",
                           _("一小时内查看完整个人信息已达 %(n)d 次上限，请稍后再试。") % {"n": REVEALS_PER_HOUR},
                           status=429)
@@ -225,6 +252,38 @@ def pii_reveal(*, actor, obj: Customer | Contact, field: str, reason: str) -> st
                  {"customer": customer.pk, "contact": obj.pk if isinstance(obj, Contact) else None, "field": field},
                  reason=reason)
     return value.reveal() if value else ""
+
+
+def _reveals_last_hour(actor) -> int:
+    return AuditEntry.objects.filter(actor=actor, action=actions.PII_REVEAL,
+                                     occurred_at__gte=clock.now() - timedelta(hours=1)).count()
+
+
+# Stored as the reason of the audit row a detail page writes when it shows plaintext (a stable text).
+DETAIL_REVEAL_REASON = "详情页显示明文（角色的脱敏方式为仅列表脱敏）"
+
+
+def pii_detail_plaintext(*, actor, customer: Customer, contacts) -> dict[tuple[int | None, str], str]:
+    """The plaintext a detail page may show for roles masked "in lists only" (SEC-3), keyed by
+    (contact id or None, field). One audit row per page view names every value shown; past the
+    hourly reveal cap, or without ``pii.unmask``, nothing is shown in clear."""
+    access = field_access.for_user(actor)
+    if not actor.has_permission(perms.UNMASK):
+        return {}
+    wanted = [(None, f, customer) for f in REVEAL_FIELDS[Customer]
+              if access.plain_on_detail(field_access.CUSTOMER, f) and getattr(customer, f)]
+    wanted += [(c.pk, f, c) for c in contacts for f in REVEAL_FIELDS[Contact]
+               if access.plain_on_detail(field_access.CONTACT, f) and getattr(c, f)]
+    if not wanted:
+        return {}  # the usual case: no transaction, no query
+    with transaction.atomic():
+        if _reveals_last_hour(actor) >= REVEALS_PER_HOUR:
+            return {}
+        audit.record(actor, actions.PII_REVEAL, customer,
+                     {"customer": customer.pk, "shown_on": "detail",
+                      "fields": [f if cid is None else f"contact.{cid}.{f}" for cid, f, _obj in wanted]},
+                     reason=DETAIL_REVEAL_REASON)
+    return {(cid, f): getattr(obj, f).reveal() for cid, f, obj in wanted}
 
 
 @transaction.atomic

@@ -16,11 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kehu.core import regions
 from kehu.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from kehu.customers import field_access, selectors, services, timeline
 from kehu.customers import permissions as perms
-from kehu.customers import selectors, services, timeline
 from kehu.customers.display import industry_name, region_name
+from kehu.customers.field_access import CONTACT, CUSTOMER
 from kehu.customers.filters import CustomerFilterForm
-from kehu.customers.forms import ContactForm, CustomerForm
+from kehu.customers.forms import ContactForm, CustomerForm, apply_field_access
 from kehu.customers.listing import capped_count
 from kehu.customers.models import Tag
 from kehu.web.decorators import permission_required
@@ -69,6 +70,8 @@ def customer_list(request):
     return render(request, "customers/list.html", {
         "form": form, "q": q, "customers": window[:PAGE_SIZE], "count": count, "more": more, "page": page,
         "has_next": len(window) > PAGE_SIZE, "query": params.urlencode(), "sort": form.cleaned_data.get("sort", ""),
+        "hidden": field_access.for_user(request.user).hidden(CUSTOMER),
+        "contact_hidden": field_access.for_user(request.user).hidden(CONTACT),
         "tags": Tag.objects.values_list("name", flat=True), **_region_options(form.cleaned_data),
     })
 
@@ -94,11 +97,19 @@ def customer_detail(request, pk: int):
     customer = _adapt(selectors.customer_for, request.user, pk)
     services.customer_viewed(actor=request.user, customer=customer)
     contacts = list(selectors.contacts_of(customer))
+    access = field_access.for_user(request.user)
+    hidden, contact_hidden = access.hidden(CUSTOMER), access.hidden(CONTACT)
+    plain = services.pii_detail_plaintext(actor=request.user, customer=customer, contacts=contacts)
+    for contact in contacts:
+        contact.plain = {f: v for (cid, f), v in plain.items() if cid == contact.pk}
     return render(request, "customers/detail.html", {
         "customer": customer, "contacts": contacts, "events": timeline.events_for(customer, request.user),
-        "history": selectors.field_history(customer), "region": region_name(customer),
-        "industry": industry_name(customer), "can_edit": request.user.has_permission(perms.EDIT),
-        "can_unmask": request.user.has_permission(perms.UNMASK),
+        "history": selectors.field_history(customer, hidden=hidden | {f"contact.{f}" for f in contact_hidden}),
+        "region": "" if hidden & {"province", "city", "district"} else region_name(customer),
+        "industry": "" if "industry" in hidden else industry_name(customer),
+        "can_edit": request.user.has_permission(perms.EDIT), "can_unmask": request.user.has_permission(perms.UNMASK),
+        "hidden": hidden, "contact_hidden": contact_hidden,
+        "plain": {f: v for (cid, f), v in plain.items() if cid is None},
     })
 
 
@@ -107,6 +118,7 @@ def _customer_form_page(request, form, *, customer=None, conflict=None):
         "form": form, "customer": customer, "conflict": conflict,
         "warn": conflict is not None and conflict.code == "duplicate_warning",
         "region_fields": ("province", "city", "district"),
+        "region_editable": all(f in getattr(form, "writable", form.fields) for f in ("province", "city", "district")),
         **_region_options(form.data if form.is_bound else form.initial),
     })
 
@@ -114,10 +126,10 @@ def _customer_form_page(request, form, *, customer=None, conflict=None):
 @require_http_methods(["GET", "POST"])
 @permission_required(perms.CREATE)
 def customer_new(request):
-    form = CustomerForm(request.POST or None)
+    form = apply_field_access(CustomerForm(request.POST or None), field_access.for_user(request.user), CUSTOMER)
     if request.method == "POST" and form.is_valid():
         try:
-            customer = services.customer_create(actor=request.user, data=form.cleaned_data, entry_point="web",
+            customer = services.customer_create(actor=request.user, data=_writable(form), entry_point="web",
                                                 confirmed_duplicate=bool(request.POST.get("confirm_duplicate")))
         except Conflict as exc:
             return _customer_form_page(request, form, conflict=exc)
@@ -133,9 +145,14 @@ def _initial(obj, fields) -> dict:
     return {f: getattr(obj, f) for f in fields if f not in PROTECTED_INPUTS}
 
 
+def _writable(form) -> dict:
+    """Cleaned data of the fields the user may write: a read-only field's posted value is ignored (SEC-3)."""
+    return {k: v for k, v in form.cleaned_data.items() if k in form.writable}
+
+
 def _kept_blank(form, obj) -> dict:
-    """Cleaned data without the protected fields the user left empty: those keep their stored value."""
-    return {k: v for k, v in form.cleaned_data.items() if not (k in PROTECTED_INPUTS and not v and getattr(obj, k))}
+    """Writable cleaned data without the protected fields the user left empty: those keep their stored value."""
+    return {k: v for k, v in _writable(form).items() if not (k in PROTECTED_INPUTS and not v and getattr(obj, k))}
 
 
 @require_http_methods(["GET", "POST"])
@@ -143,7 +160,8 @@ def _kept_blank(form, obj) -> dict:
 def customer_edit(request, pk: int):
     customer = _adapt(selectors.customer_for, request.user, pk)
     initial = {**_initial(customer, services.CUSTOMER_FIELDS), "tags": ", ".join(t.name for t in customer.tags.all())}
-    form = CustomerForm(request.POST or None, initial=initial)
+    form = apply_field_access(CustomerForm(request.POST or None, initial=initial),
+                              field_access.for_user(request.user), CUSTOMER, customer)
     if request.method == "POST" and form.is_valid():
         try:
             services.customer_update(actor=request.user, customer=customer, data=_kept_blank(form, customer),
@@ -165,9 +183,9 @@ def _contact_page(request, form, customer, contact=None):
 @permission_required(perms.EDIT)
 def contact_new(request, pk: int):
     customer = _adapt(selectors.customer_for, request.user, pk)
-    form = ContactForm(request.POST or None)
+    form = apply_field_access(ContactForm(request.POST or None), field_access.for_user(request.user), CONTACT)
     if request.method == "POST" and form.is_valid():
-        services.contact_create(actor=request.user, customer=customer, data=form.cleaned_data)
+        services.contact_create(actor=request.user, customer=customer, data=_writable(form))
         return redirect("customers:detail", pk=customer.pk)
     return _contact_page(request, form, customer)
 
@@ -176,7 +194,8 @@ def contact_new(request, pk: int):
 @permission_required(perms.EDIT)
 def contact_edit(request, pk: int, contact_pk: int):
     contact = _adapt(selectors.contact_for, request.user, pk, contact_pk)
-    form = ContactForm(request.POST or None, initial=_initial(contact, services.CONTACT_FIELDS))
+    form = apply_field_access(ContactForm(request.POST or None, initial=_initial(contact, services.CONTACT_FIELDS)),
+                              field_access.for_user(request.user), CONTACT, contact)
     if request.method == "POST" and form.is_valid():
         services.contact_update(actor=request.user, contact=contact, data=_kept_blank(form, contact))
         return redirect("customers:detail", pk=pk)
@@ -194,7 +213,8 @@ def reveal(request, pk: int):
     obj = (_adapt(selectors.contact_for, request.user, pk, int(contact_id)) if contact_id
            else _adapt(selectors.customer_for, request.user, pk))
     field = source.get("field", "")
-    if field not in services.REVEAL_FIELDS[type(obj)]:
+    entity = CONTACT if contact_id else CUSTOMER
+    if field not in services.REVEAL_FIELDS[type(obj)] or not field_access.for_user(request.user).visible(entity, field):
         raise Http404
     context = {"customer_pk": pk, "contact_id": contact_id, "field": field, "masked": getattr(obj, field)}
     if request.method == "GET":
