@@ -54,3 +54,8 @@ api.add_router("/regions", regions_router)
 from kehu.customers.api import router as customers_router  # noqa: E402
 
 api.add_router("/customers", customers_router)
+
+# --- appended by the field permissions branch ---
+from kehu.customers.api_fields import router as field_permissions_router  # noqa: E402
+
+api.add_router("/admin/field-permissions", field_permissions_router)

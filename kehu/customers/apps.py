@@ -12,10 +12,11 @@ class CustomersConfig(AppConfig):
         from kehu.customers import permissions
         from kehu.customers.demo import build_customers
         from kehu.web import navigation
-        from kehu.web.navigation import NavItem
+        from kehu.web.navigation import SECTION_SYSTEM, NavItem
 
         demo.register(build_customers)
         section = _("客户")
         navigation.add(NavItem(section, _("客户"), "customers:list", permissions.VIEW))
         navigation.add(NavItem(section, _("导入客户"), "customer_io:import_upload", permissions.IMPORT))
         navigation.add(NavItem(section, _("导出申请"), "customer_io:export_requests", permissions.EXPORT))
+        navigation.add(NavItem(SECTION_SYSTEM, _("字段权限"), "customers:field_matrix", permissions.FIELD_POLICY))

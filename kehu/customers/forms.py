@@ -140,3 +140,36 @@ def apply_field_access(form: forms.Form, access, entity: str, obj=None) -> forms
             form.fields[name].readonly_text = field_text(obj, name, form.fields[name], form.initial.get(name))
     form.writable = frozenset(n for n, f in form.fields.items() if not f.disabled)
     return form
+
+
+SMALL_SELECT = {"class": "form-select form-select-sm"}
+
+
+class FieldPermissionForm(forms.Form):
+    """One role's column of the field matrix: a level per field, a mask mode per protected field."""
+
+    def __init__(self, *args, role, cells, **kwargs):
+        from kehu.customers import field_access
+        from kehu.customers import permissions as perms
+        from kehu.customers.models import FieldPermission
+
+        super().__init__(*args, **kwargs)
+        may_edit = perms.EDIT in role.permissions
+        self.rows = []
+        for cell in cells:
+            key = f"{cell.entity}.{cell.field}"
+            levels = [(v, lbl) for v, lbl in FieldPermission.ACCESS_CHOICES
+                      if (may_edit or v in (field_access.HIDDEN, field_access.READ))
+                      and not (v == field_access.HIDDEN and cell.field in field_access.IDENTITY[cell.entity])]
+            self.fields[f"access:{key}"] = forms.ChoiceField(label=cell.label, choices=levels, initial=cell.access,
+                                                             widget=forms.Select(attrs=SMALL_SELECT))
+            if cell.protected:
+                self.fields[f"mask:{key}"] = forms.ChoiceField(label=_("脱敏方式"), choices=FieldPermission.MASK_CHOICES,
+                                                               initial=cell.mask, widget=forms.Select(attrs=SMALL_SELECT))
+            self.rows.append((cell, self[f"access:{key}"], self[f"mask:{key}"] if cell.protected else None))
+
+    def wanted(self) -> dict[tuple[str, str], tuple[str, str]]:
+        data = self.cleaned_data
+        return {(cell.entity, cell.field): (data[f"access:{cell.entity}.{cell.field}"],
+                                            data.get(f"mask:{cell.entity}.{cell.field}", cell.mask))
+                for cell, _access, _mask in self.rows}

@@ -290,3 +290,61 @@ def pii_detail_plaintext(*, actor, customer: Customer, contacts) -> dict[tuple[i
 def customer_viewed(*, actor, customer: Customer) -> None:
     """Record that ``actor`` opened the customer's page (PI-4: who looked at whose data)."""
     audit.record(actor, actions.CUSTOMER_VIEW, customer)
+
+
+# The field matrix (SEC-3): a security policy, so the security administrator's (三员分立).
+def _cell_now(role, row) -> tuple[str, str]:
+    return field_access.role_level(role, row), (row.mask if row else field_access.EVERYWHERE)
+
+
+def _check_cell(role, entity: str, name: str, access: str, mask: str) -> None:
+    label = field_access.label(entity, name)
+    if access not in field_access.LEVELS or mask not in (field_access.EVERYWHERE, field_access.LISTS):
+        raise DomainError("field_rule_invalid", _("字段“%(label)s”：无效的选项。") % {"label": label},
+                          field=f"{entity}.{name}")
+    if access == field_access.HIDDEN and name in field_access.IDENTITY[entity]:
+        raise DomainError("field_rule_identity", _("字段“%(label)s”标识客户或联系人，不能隐藏（可设为只读）。")
+                          % {"label": label}, field=f"{entity}.{name}")
+    if access in (field_access.ONCE, field_access.EDIT) and perms.EDIT not in role.permissions:
+        raise DomainError("field_rule_no_edit", _("字段“%(label)s”：该角色没有“编辑客户”权限，只能设为隐藏或只读。")
+                          % {"label": label}, field=f"{entity}.{name}")
+    if mask == field_access.LISTS and name not in field_access.PROTECTED[entity]:
+        raise DomainError("field_rule_mask", _("字段“%(label)s”不是个人敏感信息，没有脱敏方式。") % {"label": label},
+                          field=f"{entity}.{name}")
+
+
+@transaction.atomic
+def field_permissions_set(*, actor, role, cells: dict[tuple[str, str], tuple[str, str]]) -> list[dict]:
+    """Set ``role``'s level and mask mode for the given (entity, field) cells. Every cell is checked
+    before anything is written; each cell that changes gets its own audit entry with old → new.
+    A cell set back to the default (no row) loses its row."""
+    from kehu.customers.models import FieldPermission
+    from kehu.org.models import Role
+
+    require_permission(actor, perms.FIELD_POLICY)
+    role = Role.objects.select_for_update().get(pk=role.pk)
+    if role.is_admin_duty:
+        raise DomainError("field_rule_admin_role", _("管理员角色看不到客户数据，没有字段权限可设。"), field="role")
+    for (entity, name), (access, mask) in cells.items():
+        if entity not in field_access.ENTITIES or name not in field_access.fields_of(entity):
+            raise DomainError("field_rule_unknown", _("未知字段：%(name)s") % {"name": f"{entity}.{name}"},
+                              field=f"{entity}.{name}")
+        _check_cell(role, entity, name, access, mask)
+    rows = {(r.entity, r.field): r for r in FieldPermission.objects.filter(role=role)}
+    changes = []
+    for (entity, name), (access, mask) in cells.items():
+        row = rows.get((entity, name))
+        old = _cell_now(role, row)
+        if old == (access, mask):
+            continue
+        if (access, mask) == (field_access.role_default(role), field_access.EVERYWHERE):
+            if row:
+                row.delete()
+        else:
+            FieldPermission.objects.update_or_create(role=role, entity=entity, field=name, defaults={
+                "access": access, "mask": mask, "updated_at": clock.now(), "updated_by": actor})
+        change = {"entity": entity, "field": name, "label": field_access.label(entity, name),
+                  "access": [old[0], access], "mask": [old[1], mask]}
+        audit.record(actor, actions.FIELD_PERMISSION_SET, role, change)
+        changes.append(change)
+    return changes

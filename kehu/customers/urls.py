@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("<int:pk>/contacts/new/", views.contact_new, name="contact_new"),
     path("<int:pk>/contacts/<int:contact_pk>/edit/", views.contact_edit, name="contact_edit"),
+    path("field-permissions/", views.field_matrix, name="field_matrix"),
+    path("field-permissions/<int:role_pk>/", views.field_matrix_edit, name="field_matrix_edit"),
 ]

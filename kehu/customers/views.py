@@ -7,6 +7,7 @@ always POSTed and kept in the session, never put in a URL (SECURITY.md WEB-7).
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -21,7 +22,7 @@ from kehu.customers import permissions as perms
 from kehu.customers.display import industry_name, region_name
 from kehu.customers.field_access import CONTACT, CUSTOMER
 from kehu.customers.filters import CustomerFilterForm
-from kehu.customers.forms import ContactForm, CustomerForm, apply_field_access
+from kehu.customers.forms import ContactForm, CustomerForm, FieldPermissionForm, apply_field_access
 from kehu.customers.listing import capped_count
 from kehu.customers.models import Tag
 from kehu.web.decorators import permission_required
@@ -226,3 +227,32 @@ def reveal(request, pk: int):
     except DomainError as exc:
         return render(request, "customers/_reveal_form.html", {**context, "error": exc.message}, status=exc.status)
     return render(request, "customers/_revealed.html", {"value": value, "label": _("已记录查看")})
+
+
+# --- the field matrix (SEC-3), for the security administrator ---------------------------------
+
+
+@require_GET
+@permission_required(perms.FIELD_POLICY)
+def field_matrix(request):
+    """Role × field: every business role's level for every customer and contact field."""
+    roles = list(selectors.field_matrix_roles(request.user))
+    rows = [(cells[0], cells) for cells in zip(*(selectors.field_matrix_cells(role) for role in roles), strict=True)]
+    return render(request, "customers/field_matrix.html", {"roles": roles, "rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(perms.FIELD_POLICY)
+def field_matrix_edit(request, role_pk: int):
+    role = _adapt(selectors.field_matrix_role, request.user, role_pk)
+    form = FieldPermissionForm(request.POST if request.method == "POST" else None, role=role,
+                               cells=selectors.field_matrix_cells(role))
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = services.field_permissions_set(actor=request.user, role=role, cells=form.wanted())
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("已保存 %(n)d 项字段权限修改。") % {"n": len(changes)})
+            return redirect("customers:field_matrix")
+    return render(request, "customers/field_matrix_edit.html", {"role": role, "form": form})
