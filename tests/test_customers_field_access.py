@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from kehu.compliance import actions
@@ -341,8 +342,15 @@ def test_matrix_api(client, api_client, make_user, secadmin):
     assert bad.status_code == 400 and bad.json()["field"] == "customer.name"
 
 
+@pytest.fixture
+def back_to_chinese():
+    """A request in English leaves English active on this thread: put the default back afterwards."""
+    yield
+    translation.deactivate()
+
+
 @pytest.mark.req("SEC-3", "PLAT-1")
-def test_matrix_page_and_refusal_in_english(client, login, api_client, secadmin, sales):
+def test_matrix_page_and_refusal_in_english(client, login, api_client, secadmin, sales, back_to_chinese):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     page = login(secadmin).get(reverse("customers:field_matrix")).content.decode()
     assert "Field permissions" in page and "read-only once set" in page
