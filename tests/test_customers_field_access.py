@@ -359,3 +359,15 @@ def test_matrix_page_and_refusal_in_english(client, login, api_client, secadmin,
     english.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     body = send(english, "patch", f"{BASE}/{customer.pk}", {"credit_code": "91110000600037341L"}).json()
     assert "read-only once set" in body["message"]
+
+
+@pytest.mark.req("SEC-3", "INFO-6")
+@pytest.mark.parametrize("size", [3, 30])
+def test_list_query_budget_with_field_permissions_does_not_grow(login, sales, django_assert_max_num_queries, size):
+    for i in range(size):
+        make_customer(sales, f"北京{i}号科技有限公司", mobile=f"1380000{i:04d}")
+    client = login(fresh(sales))
+    # Measured 13 for 3 and for 30: session, user, roles, scope; rows, count, tags, primary contacts, tag list;
+    # the field permissions (one query); session save in a savepoint.
+    with django_assert_max_num_queries(13):
+        assert client.get(reverse("customers:list")).status_code == 200
