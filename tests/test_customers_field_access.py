@@ -331,6 +331,8 @@ def test_matrix_api(client, api_client, make_user, secadmin):
     assert {"entity": CUSTOMER, "field": "credit_code", "access": ONCE}.items() <= next(
         c for c in sales_cells if c["field"] == "credit_code").items()
     assert send(admin, "patch", f"{ADMIN}/{role(roles.AUDIT_ADMIN).pk}", {"cells": []}).status_code == 404
+    assert admin.get(f"{ADMIN}/{role(roles.AUDIT_ADMIN).pk}").status_code == 404
+    assert admin.get(f"{ADMIN}/{target.pk}").json()["role_code"] == roles.SALESPERSON
     response = send(admin, "patch", f"{ADMIN}/{target.pk}",
                     {"cells": [{"entity": "customer", "field": "address", "access": "read"}]})
     assert response.status_code == 200

@@ -50,6 +50,11 @@ def matrix(request):
     return [_matrix(role) for role in selectors.field_matrix_roles(actor_of(request))]
 
 
+@router.get("/{int:role_id}", response=RoleMatrixOut, summary="一个角色的字段权限")
+def matrix_of_role(request, role_id: int):
+    return _matrix(selectors.field_matrix_role(actor_of(request), role_id))
+
+
 @router.patch("/{int:role_id}", response=RoleMatrixOut, summary="修改角色的字段权限")
 def matrix_update(request, role_id: int, payload: MatrixPatch):
     """Only the cells sent change; each change is one audit entry (old → new)."""
