@@ -13,6 +13,7 @@ from kehu.core.api_parser import JSONOnlyParser
 from kehu.core.api_regions import router as regions_router
 from kehu.core.ratelimit import PerUserRateThrottle
 from kehu.customers.api import router as customers_router
+from kehu.customers.api_fields import router as field_permissions_router
 from kehu.customers.api_io import router as customers_io_router
 from kehu.org.api import router as org_router
 from kehu.org.api_admin import router as org_admin_router
@@ -50,3 +51,4 @@ api.add_router("/audit-entries", audit_router)
 api.add_router("/regions", regions_router)
 api.add_router("/customers", customers_router)
 api.add_router("/customers", customers_io_router)
+api.add_router("/admin/field-permissions", field_permissions_router)

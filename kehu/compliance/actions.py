@@ -80,3 +80,6 @@ ATTACHMENT_DOWNLOAD = _r("customer.attachment_download", _("下载客户附件")
 ATTACHMENT_DELETE = _r("customer.attachment_delete", _("删除客户附件"))
 CONSENT_GRANT = _r("customer.consent_grant", _("记录个人信息同意"))
 CONSENT_WITHDRAW = _r("customer.consent_withdraw", _("记录撤回或拒绝同意"))
+
+# Field permissions and masking per role (SEC-3, SECURITY.md AC-4)
+FIELD_PERMISSION_SET = _r("security.field_permission", _("修改字段权限"))

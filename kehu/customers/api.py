@@ -8,18 +8,20 @@ The input schemas carry no owner, department or tier: those are not the caller's
 
 
 import datetime as dt
-from typing import Literal
+from typing import ClassVar, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
+from pydantic import model_serializer
 
 from kehu.core.errors import Conflict, DomainError, NotFound
 from kehu.core.idempotency import idempotent
 from kehu.core.pagination import LimitOffsetPagination, page_limit
-from kehu.customers import consent, downloads, filetypes, selectors, services
+from kehu.customers import consent, downloads, field_access, filetypes, selectors, services
 from kehu.customers import permissions as perms
 from kehu.customers.duplicates import find_duplicates
+from kehu.customers.field_access import CONTACT, CUSTOMER
 from kehu.customers.forms import ConsentForm, ContactForm, CustomerForm
 from kehu.customers.listing import capped_count
 from kehu.customers.models import Attachment, ConsentRecord, Contact, Customer
@@ -32,18 +34,41 @@ def _masked(value) -> str:
     return str(value) if value else ""
 
 
-class ContactOut(Schema):
+def _caller(request):
+    return getattr(request, "auth", None) or getattr(request, "user", None)
+
+
+class _WithoutHidden(Schema):
+    """Output that leaves out every field hidden from the caller's roles (SEC-3): absent, not null.
+    Those fields therefore have defaults here, so the schema does not call them required."""
+
+    entity: ClassVar[str] = CUSTOMER
+
+    @model_serializer(mode="wrap")
+    def _omit_hidden(self, handler, info):
+        data = handler(self)
+        user = _caller((info.context or {}).get("request"))
+        hidden = (field_access.for_user(user).hidden(self.entity) if user is not None
+                  else set(field_access.fields_of(self.entity)) - field_access.IDENTITY[self.entity])
+        for name in hidden:
+            data.pop(name, None)
+        return data
+
+
+class ContactOut(_WithoutHidden):
+    entity: ClassVar[str] = CONTACT
+
     id: int
     name: str
-    title: str
-    department_name: str
-    decision_role: str
-    mobile: str
-    phone: str
-    email: str
-    wechat: str
-    preferred_channel: str
-    is_primary: bool
+    title: str = ""
+    department_name: str = ""
+    decision_role: str = ""
+    mobile: str = Field("", description="脱敏")
+    phone: str = ""
+    email: str = Field("", description="脱敏")
+    wechat: str = ""
+    preferred_channel: str = ""
+    is_primary: bool = False
 
     @staticmethod
     def resolve_mobile(obj: Contact) -> str:
@@ -54,26 +79,26 @@ class ContactOut(Schema):
         return _masked(obj.email)
 
 
-class CustomerOut(Schema):
+class CustomerOut(_WithoutHidden):
     id: int
     kind: str
     name: str
-    short_name: str
-    credit_code: str
-    industry: str
-    scale: str
-    province: str
-    city: str
-    district: str
-    source: str
-    stage: str
+    short_name: str = ""
+    credit_code: str = ""
+    industry: str = ""
+    scale: str = ""
+    province: str = ""
+    city: str = ""
+    district: str = ""
+    source: str = ""
+    stage: str = ""
     tier: str
     owner: str | None
-    tags: list[str]
-    mobile: str = Field(description="脱敏")
-    email: str = Field(description="脱敏")
-    address: str = Field(description="脱敏")
-    id_number: str = Field(description="脱敏")
+    tags: list[str] = []
+    mobile: str = Field("", description="脱敏")
+    email: str = Field("", description="脱敏")
+    address: str = Field("", description="脱敏")
+    id_number: str = Field("", description="脱敏")
     last_contact_at: dt.datetime | None
     created_at: dt.datetime
 
@@ -211,6 +236,16 @@ def _validated(form):
                       status=422, details=details)
 
 
+def _require_sent_writable(user, payload: Schema, obj=None) -> None:
+    """403 naming the first field sent that the caller may not write (SECURITY.md AC-4: no mass
+    assignment). Sending counts, whatever the value: an accepted "unchanged" value would tell a
+    caller what a hidden field holds."""
+    access = field_access.for_user(user)
+    access.require_writable(CUSTOMER, payload.dict(exclude_unset=True).keys(), obj)
+    for contact in getattr(payload, "contacts", None) or ():
+        access.require_writable(CONTACT, contact.dict(exclude_unset=True).keys(), None)
+
+
 def _form_input(payload: Schema, *, exclude_unset: bool = False) -> dict:
     data = payload.dict(exclude_unset=exclude_unset, exclude={"confirm_duplicate", "contacts"})
     if "tags" in data:
@@ -284,6 +319,7 @@ def customer_detail(request, customer_id: int):
 @idempotent
 def customer_create(request, payload: CustomerIn):
     require_permission(request.auth, perms.CREATE)  # before validation: no hints to those who may not create
+    _require_sent_writable(request.auth, payload)
     data = _validated(CustomerForm(_form_input(payload)))
     contacts = tuple(_validated(ContactForm(c.dict())) for c in payload.contacts)
     customer = services.customer_create(actor=request.auth, data=data, entry_point="api",
@@ -303,6 +339,7 @@ def customer_update(request, customer_id: int, payload: CustomerPatch):
     """Change only the fields sent."""
     require_permission(request.auth, perms.EDIT)
     customer = selectors.customer_for(request.auth, customer_id)
+    _require_sent_writable(request.auth, payload, customer)
     sent = _form_input(payload, exclude_unset=True)
     data = _validated(CustomerForm({**_current_values(customer), **sent}))
     services.customer_update(actor=request.auth, customer=customer, data={k: data[k] for k in sent},
@@ -320,6 +357,7 @@ def contact_list(request, customer_id: int):
 def contact_create(request, customer_id: int, payload: ContactIn):
     require_permission(request.auth, perms.EDIT)
     customer = selectors.customer_for(request.auth, customer_id)
+    field_access.for_user(request.auth).require_writable(CONTACT, payload.dict(exclude_unset=True).keys(), None)
     data = _validated(ContactForm(payload.dict()))
     return Status(201, services.contact_create(actor=request.auth, customer=customer, data=data))
 

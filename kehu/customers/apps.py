@@ -15,7 +15,7 @@ class CustomersConfig(AppConfig):
         from kehu.customers.demo import build_customers
         from kehu.customers.views_review import stale_card
         from kehu.web import home, navigation
-        from kehu.web.navigation import NavItem
+        from kehu.web.navigation import SECTION_SYSTEM, NavItem
 
         demo.register(build_customers)
         merging.register_own()
@@ -27,3 +27,4 @@ class CustomersConfig(AppConfig):
         navigation.add(NavItem(section, _("导出申请"), "customer_io:export_requests", permissions.EXPORT))
         # Files of uploads whose transaction rolled back (INFO-10).
         schedule.periodic(tasks.remove_orphan_attachments, daily_at=dt.time(4, 0))
+        navigation.add(NavItem(SECTION_SYSTEM, _("字段权限"), "customers:field_matrix", permissions.FIELD_POLICY))

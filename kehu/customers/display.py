@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from kehu.core import regions
 from kehu.core.errors import NotFound
 from kehu.core.industries import industry_label
@@ -37,3 +39,27 @@ def field_value(customer, field: str) -> str:
     if display is not None:
         return str(display())
     return str(value)  # a ProtectedValue's str() is its masked form
+
+
+def field_text(obj, name: str, form_field, initial=None) -> str:
+    """A field the reader may not change, as text on a form: protected values masked, choices and
+    regions by their names. ``obj`` None (a new record): the form's initial value."""
+    if obj is None:
+        value = initial if initial is not None else form_field.initial
+    elif name == "tags":
+        return "、".join(tag.name for tag in obj.tags.all())
+    else:
+        value = getattr(obj, name)
+        if hasattr(value, "masked"):
+            return value.masked() if value else ""
+    if value in ("", None):
+        return ""
+    if name in ("province", "city", "district"):
+        try:
+            return regions.region(value).name
+        except NotFound:
+            return str(value)
+    choices = dict(getattr(form_field, "choices", ()) or ())
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    return str(choices.get(value, value))

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from kehu.compliance import actions, audit
 from kehu.core import clock, context
 from kehu.core.errors import DomainError, NotFound, PermissionDenied
+from kehu.customers import field_access
 from kehu.customers import permissions as perms
 from kehu.customers.models import Customer, ExportRequest
 from kehu.customers.tabular import neutralise
@@ -39,6 +40,12 @@ COLUMNS = (
 )
 PROTECTED = {"address", "mobile", "email", "id_number"}
 FILTERS = ("stage", "kind", "owner", "province", "industry")
+
+
+def columns_for(actor) -> list[tuple[str, object]]:
+    """The columns this exporter may see: fields hidden from their roles are not exported (SEC-3)."""
+    access = field_access.for_user(actor)
+    return [(f, h) for f, h in COLUMNS if f == "owner" or access.visible(field_access.CUSTOMER, f)]
 
 
 def _filtered(actor, filters: dict):
@@ -181,8 +188,9 @@ def export_customers(*, actor, filters: dict | None = None, fmt: str = "xlsx", r
                 mark += _(" 审批单：%(id)d") % {"id": approved.pk}
             stamp = clock.now().strftime("%Y%m%d-%H%M%S")
             path = directory / f"customers-{stamp}.{fmt}"
-            headers = [str(h) for _f, h in COLUMNS]
-            body = ([neutralise(_value(c, f, reveal)) for f, _h in COLUMNS] for c in queryset.iterator(chunk_size=500))
+            columns = columns_for(actor)
+            headers = [str(h) for _f, h in columns]
+            body = ([neutralise(_value(c, f, reveal)) for f, _h in columns] for c in queryset.iterator(chunk_size=500))
             (_write_xlsx if fmt == "xlsx" else _write_csv)(path, mark, headers, body)
             audit.record(actor, actions.CUSTOMER_EXPORT, approved,
                          {"rows": rows, "filters": filters, "format": fmt, "revealed": reveal,

@@ -218,3 +218,57 @@ class ConsentForm(forms.Form):
     def contact_id(self) -> int | None:
         value = self.cleaned_data.get("contact") or ""
         return int(value) if value else None
+
+
+def apply_field_access(form: forms.Form, access, entity: str, obj=None) -> forms.Form:
+    """Shape a customer or contact form for its user (SEC-3): hidden fields leave the form (never
+    rendered, never read); fields the user may not write are disabled — Django then ignores what is
+    posted for them and keeps the initial value — and carry ``readonly_text`` to show instead.
+    ``form.writable`` names the fields a valid form may pass to the service."""
+    from kehu.customers.display import field_text
+    from kehu.customers.field_access import fields_of
+
+    matrix = set(fields_of(entity))
+    for name in list(form.fields):
+        if name not in matrix:
+            continue
+        if not access.visible(entity, name):
+            del form.fields[name]
+        elif not access.may_write(entity, name, obj):
+            form.fields[name].disabled = True
+            form.fields[name].readonly_text = field_text(obj, name, form.fields[name], form.initial.get(name))
+    form.writable = frozenset(n for n, f in form.fields.items() if not f.disabled)
+    return form
+
+
+SMALL_SELECT = {"class": "form-select form-select-sm"}
+
+
+class FieldPermissionForm(forms.Form):
+    """One role's column of the field matrix: a level per field, a mask mode per protected field."""
+
+    def __init__(self, *args, role, cells, **kwargs):
+        from kehu.customers import field_access
+        from kehu.customers import permissions as perms
+        from kehu.customers.models import FieldPermission
+
+        super().__init__(*args, **kwargs)
+        may_edit = perms.EDIT in role.permissions
+        self.rows = []
+        for cell in cells:
+            key = f"{cell.entity}.{cell.field}"
+            levels = [(v, lbl) for v, lbl in FieldPermission.ACCESS_CHOICES
+                      if (may_edit or v in (field_access.HIDDEN, field_access.READ))
+                      and not (v == field_access.HIDDEN and cell.field in field_access.IDENTITY[cell.entity])]
+            self.fields[f"access:{key}"] = forms.ChoiceField(label=cell.label, choices=levels, initial=cell.access,
+                                                             widget=forms.Select(attrs=SMALL_SELECT))
+            if cell.protected:
+                self.fields[f"mask:{key}"] = forms.ChoiceField(label=_("脱敏方式"), choices=FieldPermission.MASK_CHOICES,
+                                                               initial=cell.mask, widget=forms.Select(attrs=SMALL_SELECT))
+            self.rows.append((cell, self[f"access:{key}"], self[f"mask:{key}"] if cell.protected else None))
+
+    def wanted(self) -> dict[tuple[str, str], tuple[str, str]]:
+        data = self.cleaned_data
+        return {(cell.entity, cell.field): (data[f"access:{cell.entity}.{cell.field}"],
+                                            data.get(f"mask:{cell.entity}.{cell.field}", cell.mask))
+                for cell, _access, _mask in self.rows}

@@ -21,6 +21,7 @@ from kehu.core import masking, regions, validators
 from kehu.core.errors import DomainError
 from kehu.core.industries import INDUSTRIES
 from kehu.core.names import normalize_company_name, normalize_person_name
+from kehu.customers import field_access
 from kehu.customers import permissions as perms
 from kehu.customers.forms import ContactForm, CustomerForm
 from kehu.customers.models import Gender, ImportJob, Kind, Scale, Source, Stage
@@ -327,12 +328,34 @@ def _normalised_name(data: dict) -> str:
     return normalise(data["name"])
 
 
+def refuse_forbidden_columns(actor, table: Table, validator: Validator) -> None:
+    """A column the importer's roles may not write (hidden or read-only, SEC-3) refuses the whole file
+    when it holds any value, naming the column, the first row with a value and the rule: silently
+    dropping it would lose data the user believes imported. An empty such column is harmless."""
+    access = field_access.for_user(actor)
+    for index, (target, header) in enumerate(zip(validator.targets, validator.headers, strict=False)):
+        if not target:
+            continue
+        entity, name = ((field_access.CONTACT, target[len(CONTACT):]) if target.startswith(CONTACT)
+                        else (field_access.CUSTOMER, target))
+        if access.may_write(entity, name, None):
+            continue
+        row = next((number for number, values in table.rows if index < len(values) and str(values[index] or "").strip()), None)
+        if row is not None:
+            raise DomainError("column_forbidden", _(
+                "第 %(row)d 行“%(column)s”列：您的角色对字段“%(label)s”为%(access)s，不能导入此列。"
+                "请删除该列（或清空）后重新上传。") % {
+                "row": row, "column": header, "label": field_access.label(entity, name),
+                "access": field_access.access_label(access.level(entity, name))}, field="file")
+
+
 def validate_table(actor, table: Table, *, mapping: dict[str, str] | None = None,
                    progress: Callable[[int], None] | None = None) -> Report:
     validator = Validator(actor, table, mapping)
     report = Report(total=len(table.rows), unknown_columns=validator.unknown, name_column=validator._header("name"))
     if "name" not in validator.targets:
         raise DomainError("no_name_column", _("找不到“客户名称”列：表头第 1 行须有“客户名称”或“名称”。"), field="file")
+    refuse_forbidden_columns(actor, table, validator)
     candidates: list[ValidRow] = []
     for index, (number, values) in enumerate(table.rows, start=1):
         valid, errors = validator.validate(number, values)

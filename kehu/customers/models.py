@@ -450,3 +450,38 @@ class ConsentRecord(models.Model):
     @property
     def granted(self) -> bool:
         return self.status == self.GRANTED
+
+
+class FieldPermission(models.Model):
+    """One cell of the field matrix (SEC-3, SECURITY.md AC-4, PI-4): what holders of ``role`` may do
+    with one customer or contact field, and where its protected value is masked.
+
+    No row means the default: editable for a role holding ``customer.edit``, read-only for the
+    others, masked everywhere. ``kehu.customers.field_access`` is the one reader.
+    """
+
+    HIDDEN, READ, ONCE, EDIT = "hidden", "read", "once", "edit"
+    ACCESS_CHOICES = [(HIDDEN, _("隐藏")), (READ, _("只读")), (ONCE, _("填写后只读")), (EDIT, _("可编辑"))]
+    EVERYWHERE, LISTS = "everywhere", "lists"
+    MASK_CHOICES = [(EVERYWHERE, _("处处脱敏")), (LISTS, _("仅列表脱敏"))]
+    CUSTOMER, CONTACT = "customer", "contact"
+    ENTITY_CHOICES = [(CUSTOMER, _("客户")), (CONTACT, _("联系人"))]
+
+    role = models.ForeignKey("org.Role", verbose_name=_("角色"), on_delete=models.CASCADE,
+                             related_name="field_permissions")
+    entity = models.CharField(_("对象"), max_length=10, choices=ENTITY_CHOICES)
+    field = models.CharField(_("字段"), max_length=50)
+    access = models.CharField(_("字段权限"), max_length=10, choices=ACCESS_CHOICES, default=EDIT)
+    mask = models.CharField(_("脱敏方式"), max_length=12, choices=MASK_CHOICES, default=EVERYWHERE)
+    updated_at = models.DateTimeField(default=clock.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("字段权限")
+        verbose_name_plural = _("字段权限")
+        ordering = ["role_id", "entity", "field"]
+        constraints = [models.UniqueConstraint(fields=["role", "entity", "field"], name="customers_fieldperm_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.role_id}:{self.entity}.{self.field}={self.access}/{self.mask}"

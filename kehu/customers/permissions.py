@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from kehu.org import roles
-from kehu.org.permissions import BUSINESS, SYSTEM, register
+from kehu.org.permissions import BUSINESS, SECURITY, SYSTEM, register
 
 VIEW = register("customer.view", _("查看客户"), BUSINESS)
 CREATE = register("customer.create", _("新建客户"), BUSINESS)
@@ -15,6 +15,8 @@ EXPORT_APPROVE = register("data.export.approve", _("审批超量导出"), BUSINE
 UNMASK = register("pii.unmask", _("查看完整个人信息（需填写理由）"), BUSINESS)
 REVIEW = register("customer.review", _("核实客户信息"), BUSINESS)
 CUSTOM_FIELDS = register("customer.fields.manage", _("管理客户自定义字段"), SYSTEM)
+# Who may see or change which customer field is a security policy (三员分立): the security administrator's.
+FIELD_POLICY = register("customer.fields.policy", _("管理字段权限与脱敏方式"), SECURITY)
 
 _WORK = [VIEW, CREATE, EDIT, REVIEW]
 DEFAULT_GRANTS = {
@@ -28,6 +30,7 @@ DEFAULT_GRANTS = {
     roles.QUALITY_ENGINEER: [VIEW],
     roles.AFTER_SALES_ENGINEER: [VIEW],
     roles.SYSTEM_ADMIN: [CUSTOM_FIELDS],
+    roles.SECURITY_ADMIN: [FIELD_POLICY],
 }
 
 # Attachments (INFO-10) and consent records (PRIV-1); granted by migration 0007.

@@ -115,8 +115,64 @@ def contact_for(user, customer_pk: int, contact_pk: int) -> Contact:
     return contact
 
 
-def field_history(customer: Customer, limit: int = 200) -> QuerySet:
-    return FieldChange.objects.filter(customer=customer).select_related("changed_by")[:limit]
+def field_history(customer: Customer, limit: int = 200, *, hidden: frozenset[str] = frozenset()) -> QuerySet:
+    """The customer's field history without the fields hidden from the reader (``contact.x`` for contacts)."""
+    return FieldChange.objects.filter(customer=customer).exclude(field__in=hidden).select_related(
+        "changed_by")[:limit]
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    entity: str
+    field: str
+    label: str
+    access: str
+    mask: str
+    explicit: bool  # a stored row, not the role's default
+    protected: bool
+
+    @property
+    def access_label(self) -> str:
+        from kehu.customers.field_access import access_label
+
+        return access_label(self.access)
+
+    @property
+    def mask_label(self) -> str:
+        from kehu.customers.models import FieldPermission
+
+        return str(dict(FieldPermission.MASK_CHOICES)[self.mask])
+
+
+def field_matrix_roles(user) -> QuerySet:
+    """The business roles whose field permissions the security administrator sets (SEC-3)."""
+    from kehu.org.models import Role
+    from kehu.org.permissions import BUSINESS
+
+    require_permission(user, perms.FIELD_POLICY)
+    return Role.objects.filter(duty=BUSINESS).prefetch_related("field_permissions").order_by("id")
+
+
+def field_matrix_role(user, pk: int):
+    role = field_matrix_roles(user).filter(pk=pk).first()
+    if role is None:
+        raise NotFound("not_found", _("角色不存在，或不是业务角色。"))
+    return role
+
+
+def field_matrix_cells(role) -> list[MatrixCell]:
+    """Every customer and contact field with the role's level and mask mode (its row or the default)."""
+    from kehu.customers import field_access
+
+    rows = {(r.entity, r.field): r for r in role.field_permissions.all()}
+    cells = []
+    for entity in field_access.ENTITIES:
+        for name in field_access.fields_of(entity):
+            row = rows.get((entity, name))
+            cells.append(MatrixCell(entity, name, field_access.label(entity, name), field_access.role_level(role, row),
+                                    row.mask if row else field_access.EVERYWHERE, row is not None,
+                                    name in field_access.PROTECTED[entity]))
+    return cells
 
 
 def reviews_of(customer: Customer, limit: int = 50) -> QuerySet:

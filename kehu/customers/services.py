@@ -13,7 +13,7 @@ from kehu.compliance import actions, audit
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock, masking
 from kehu.core.errors import Conflict, DomainError, NotFound
-from kehu.customers import consent, filetypes, storage
+from kehu.customers import consent, field_access, filetypes, storage
 from kehu.customers import permissions as perms
 from kehu.customers.duplicates import DuplicateHit, find_duplicates
 from kehu.customers.keys import set_contact_keys, set_customer_keys
@@ -94,6 +94,9 @@ def customer_create(*, actor, data: dict, entry_point: str = "web", confirmed_du
     """Create a customer from a validated CustomerForm's cleaned_data. The creator owns it unless
     an ``owner`` is given (imports and managers assign)."""
     require_permission(actor, perms.CREATE)
+    _require_writable_on_create(actor, field_access.CUSTOMER, data)
+    for contact_data in contacts:
+        _require_writable_on_create(actor, field_access.CONTACT, contact_data)
     check_duplicates(actor=actor, data=data, entry_point=entry_point, confirmed=confirmed_duplicate)
     owner = owner or actor
     customer = Customer(created_by=actor, owner=owner, department=owner.department, received_at=clock.now())
@@ -121,6 +124,7 @@ def customer_update(*, actor, customer: Customer, data: dict, entry_point: str =
     """Apply the changed fields; write field history (INFO-11) and one audit entry with old → new."""
     require_permission(actor, perms.EDIT)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    _require_writable_changes(actor, field_access.CUSTOMER, customer, data, CUSTOMER_FIELDS)
     identity_changed = any(
         f in data and _comparable(customer, f) != _normal(data[f]) for f in ("name", "credit_code", "mobile", "kind"))
     if identity_changed:
@@ -156,6 +160,27 @@ def _normal(value):
     return "" if value is None else value
 
 
+def _require_writable_on_create(actor, entity: str, data: dict) -> None:
+    """A new record may carry a non-writable field only at its default (SEC-3: the trusted layer)."""
+    model = field_access.MODELS[entity]
+    set_fields = [name for name in data if name in field_access.fields_of(entity)
+                  and _normal(data[name]) not in ("", [], False, _normal(_model_default(model, name)))]
+    field_access.for_user(actor).require_writable(entity, set_fields, None)
+
+
+def _model_default(model, name: str):
+    return None if name == "tags" else model._meta.get_field(name).get_default()
+
+
+def _require_writable_changes(actor, entity: str, obj, data: dict, names) -> None:
+    """An update may change only the fields the actor may write; an unchanged value is no change."""
+    changed = [f for f in names if f in data and _comparable(obj, f) != _normal(data[f])]
+    if entity == field_access.CUSTOMER and "tags" in data and sorted(
+            obj.tags.values_list("name", flat=True)) != sorted(data["tags"]):
+        changed.append("tags")
+    field_access.for_user(actor).require_writable(entity, changed, obj)
+
+
 def _comparable(obj, field: str):
     value = getattr(obj, field)
     if field in PROTECTED:
@@ -178,6 +203,7 @@ def _contact_insert(customer: Customer, data: dict) -> Contact:
 @transaction.atomic
 def contact_create(*, actor, customer: Customer, data: dict) -> Contact:
     require_permission(actor, perms.EDIT)
+    _require_writable_on_create(actor, field_access.CONTACT, data)
     if not customer.contacts.exists():
         data = {**data, "is_primary": True}
     contact = _contact_insert(customer, data)
@@ -190,6 +216,7 @@ def contact_create(*, actor, customer: Customer, data: dict) -> Contact:
 def contact_update(*, actor, contact: Contact, data: dict) -> list[FieldChange]:
     require_permission(actor, perms.EDIT)
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    _require_writable_changes(actor, field_access.CONTACT, contact, data, CONTACT_FIELDS)
     changes = []
     for field in CONTACT_FIELDS:
         if field not in data or _comparable(contact, field) == _normal(data[field]):
@@ -223,15 +250,14 @@ def pii_reveal(*, actor, obj: Customer | Contact, field: str, reason: str) -> st
 
     Scope is the caller's: load ``obj`` through a selector first."""
     require_permission(actor, perms.UNMASK)
-    if field not in REVEAL_FIELDS[type(obj)]:
+    entity = field_access.CUSTOMER if isinstance(obj, Customer) else field_access.CONTACT
+    if field not in REVEAL_FIELDS[type(obj)] or not field_access.for_user(actor).visible(entity, field):
         raise DomainError("invalid_field", _("该字段不能查看明文。"), field="field")
     reason = (reason or "").strip()
     if len(reason) < REASON_MIN_LENGTH:
         raise DomainError("reason_required", _("请填写查看理由（至少 %(n)d 个字）。") % {"n": REASON_MIN_LENGTH},
                           field="reason")
-    recent = AuditEntry.objects.filter(actor=actor, action=actions.PII_REVEAL,
-                                       occurred_at__gte=clock.now() - timedelta(hours=1)).count()
-    if recent >= REVEALS_PER_HOUR:
+    if _reveals_last_hour(actor) >= REVEALS_PER_HOUR:
         raise DomainError("reveal_rate_limited",
                           _("一小时内查看完整个人信息已达 %(n)d 次上限，请稍后再试。") % {"n": REVEALS_PER_HOUR},
                           status=429)
@@ -241,6 +267,38 @@ def pii_reveal(*, actor, obj: Customer | Contact, field: str, reason: str) -> st
                  {"customer": customer.pk, "contact": obj.pk if isinstance(obj, Contact) else None, "field": field},
                  reason=reason)
     return value.reveal() if value else ""
+
+
+def _reveals_last_hour(actor) -> int:
+    return AuditEntry.objects.filter(actor=actor, action=actions.PII_REVEAL,
+                                     occurred_at__gte=clock.now() - timedelta(hours=1)).count()
+
+
+# Stored as the reason of the audit row a detail page writes when it shows plaintext (a stable text).
+DETAIL_REVEAL_REASON = "详情页显示明文（角色的脱敏方式为仅列表脱敏）"
+
+
+def pii_detail_plaintext(*, actor, customer: Customer, contacts) -> dict[tuple[int | None, str], str]:
+    """The plaintext a detail page may show for roles masked "in lists only" (SEC-3), keyed by
+    (contact id or None, field). One audit row per page view names every value shown; past the
+    hourly reveal cap, or without ``pii.unmask``, nothing is shown in clear."""
+    access = field_access.for_user(actor)
+    if not actor.has_permission(perms.UNMASK):
+        return {}
+    wanted = [(None, f, customer) for f in REVEAL_FIELDS[Customer]
+              if access.plain_on_detail(field_access.CUSTOMER, f) and getattr(customer, f)]
+    wanted += [(c.pk, f, c) for c in contacts for f in REVEAL_FIELDS[Contact]
+               if access.plain_on_detail(field_access.CONTACT, f) and getattr(c, f)]
+    if not wanted:
+        return {}  # the usual case: no transaction, no query
+    with transaction.atomic():
+        if _reveals_last_hour(actor) >= REVEALS_PER_HOUR:
+            return {}
+        audit.record(actor, actions.PII_REVEAL, customer,
+                     {"customer": customer.pk, "shown_on": "detail",
+                      "fields": [f if cid is None else f"contact.{cid}.{f}" for cid, f, _obj in wanted]},
+                     reason=DETAIL_REVEAL_REASON)
+    return {(cid, f): getattr(obj, f).reveal() for cid, f, obj in wanted}
 
 
 @transaction.atomic
@@ -530,3 +588,61 @@ def consent_apply(*, actor, customer, contact, data: dict):
     if data["action"] == "withdraw":
         return consent_withdraw(**common)
     return consent_grant(**common, legal_basis=data["legal_basis"], notice_version=data["notice_version"])
+
+
+# The field matrix (SEC-3): a security policy, so the security administrator's (三员分立).
+def _cell_now(role, row) -> tuple[str, str]:
+    return field_access.role_level(role, row), (row.mask if row else field_access.EVERYWHERE)
+
+
+def _check_cell(role, entity: str, name: str, access: str, mask: str) -> None:
+    label = field_access.label(entity, name)
+    if access not in field_access.LEVELS or mask not in (field_access.EVERYWHERE, field_access.LISTS):
+        raise DomainError("field_rule_invalid", _("字段“%(label)s”：无效的选项。") % {"label": label},
+                          field=f"{entity}.{name}")
+    if access == field_access.HIDDEN and name in field_access.IDENTITY[entity]:
+        raise DomainError("field_rule_identity", _("字段“%(label)s”标识客户或联系人，不能隐藏（可设为只读）。")
+                          % {"label": label}, field=f"{entity}.{name}")
+    if access in (field_access.ONCE, field_access.EDIT) and perms.EDIT not in role.permissions:
+        raise DomainError("field_rule_no_edit", _("字段“%(label)s”：该角色没有“编辑客户”权限，只能设为隐藏或只读。")
+                          % {"label": label}, field=f"{entity}.{name}")
+    if mask == field_access.LISTS and name not in field_access.PROTECTED[entity]:
+        raise DomainError("field_rule_mask", _("字段“%(label)s”不是个人敏感信息，没有脱敏方式。") % {"label": label},
+                          field=f"{entity}.{name}")
+
+
+@transaction.atomic
+def field_permissions_set(*, actor, role, cells: dict[tuple[str, str], tuple[str, str]]) -> list[dict]:
+    """Set ``role``'s level and mask mode for the given (entity, field) cells. Every cell is checked
+    before anything is written; each cell that changes gets its own audit entry with old → new.
+    A cell set back to the default (no row) loses its row."""
+    from kehu.customers.models import FieldPermission
+    from kehu.org.models import Role
+
+    require_permission(actor, perms.FIELD_POLICY)
+    role = Role.objects.select_for_update().get(pk=role.pk)
+    if role.is_admin_duty:
+        raise DomainError("field_rule_admin_role", _("管理员角色看不到客户数据，没有字段权限可设。"), field="role")
+    for (entity, name), (access, mask) in cells.items():
+        if entity not in field_access.ENTITIES or name not in field_access.fields_of(entity):
+            raise DomainError("field_rule_unknown", _("未知字段：%(name)s") % {"name": f"{entity}.{name}"},
+                              field=f"{entity}.{name}")
+        _check_cell(role, entity, name, access, mask)
+    rows = {(r.entity, r.field): r for r in FieldPermission.objects.filter(role=role)}
+    changes = []
+    for (entity, name), (access, mask) in cells.items():
+        row = rows.get((entity, name))
+        old = _cell_now(role, row)
+        if old == (access, mask):
+            continue
+        if (access, mask) == (field_access.role_default(role), field_access.EVERYWHERE):
+            if row:
+                row.delete()
+        else:
+            FieldPermission.objects.update_or_create(role=role, entity=entity, field=name, defaults={
+                "access": access, "mask": mask, "updated_at": clock.now(), "updated_by": actor})
+        change = {"entity": entity, "field": name, "label": field_access.label(entity, name),
+                  "access": [old[0], access], "mask": [old[1], mask]}
+        audit.record(actor, actions.FIELD_PERMISSION_SET, role, change)
+        changes.append(change)
+    return changes

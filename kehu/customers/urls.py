@@ -19,4 +19,6 @@ urlpatterns = [
     path("<int:pk>/attachments/<int:attachment_pk>/download/", views.attachment_download, name="attachment_download"),
     path("<int:pk>/attachments/<int:attachment_pk>/delete/", views.attachment_delete, name="attachment_delete"),
     path("<int:pk>/consents/", views.consent_record, name="consent_record"),
+    path("field-permissions/", views.field_matrix, name="field_matrix"),
+    path("field-permissions/<int:role_pk>/", views.field_matrix_edit, name="field_matrix_edit"),
 ]

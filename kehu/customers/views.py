@@ -7,6 +7,7 @@ always POSTed and kept in the session, never put in a URL (SECURITY.md WEB-7).
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,11 +17,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kehu.core import regions
 from kehu.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from kehu.customers import consent, downloads, filetypes, selectors, services, timeline
+from kehu.customers import consent, downloads, field_access, filetypes, selectors, services, timeline
 from kehu.customers import permissions as perms
 from kehu.customers.display import industry_name, region_name
+from kehu.customers.field_access import CONTACT, CUSTOMER
 from kehu.customers.filters import CustomerFilterForm
-from kehu.customers.forms import AttachmentForm, ConsentForm, ContactForm, CustomerForm, ReviewForm
+from kehu.customers.forms import (
+    AttachmentForm,
+    ConsentForm,
+    ContactForm,
+    CustomerForm,
+    FieldPermissionForm,
+    ReviewForm,
+    apply_field_access,
+)
 from kehu.customers.listing import capped_count
 from kehu.customers.models import Tag
 from kehu.web.decorators import permission_required
@@ -69,6 +79,8 @@ def customer_list(request):
     return render(request, "customers/list.html", {
         "form": form, "q": q, "customers": window[:PAGE_SIZE], "count": count, "more": more, "page": page,
         "has_next": len(window) > PAGE_SIZE, "query": params.urlencode(), "sort": form.cleaned_data.get("sort", ""),
+        "hidden": field_access.for_user(request.user).hidden(CUSTOMER),
+        "contact_hidden": field_access.for_user(request.user).hidden(CONTACT),
         "tags": Tag.objects.values_list("name", flat=True), **_region_options(form.cleaned_data),
     })
 
@@ -106,13 +118,22 @@ def _detail_page(request, customer, *, attachment_form=None, consent_form=None, 
     contacts = list(selectors.contacts_of(customer))
     user = request.user
     consents = selectors.consent_history(user, customer)
+    access = field_access.for_user(user)
+    hidden, contact_hidden = access.hidden(CUSTOMER), access.hidden(CONTACT)
+    plain = services.pii_detail_plaintext(actor=user, customer=customer, contacts=contacts)
+    for contact in contacts:
+        contact.plain = {f: v for (cid, f), v in plain.items() if cid == contact.pk}
     return render(request, "customers/detail.html", {
         "customer": customer, "contacts": contacts, "events": timeline.events_for(customer, user),
-        "history": selectors.field_history(customer), "region": region_name(customer),
-        "industry": industry_name(customer), "can_edit": user.has_permission(perms.EDIT),
+        "history": selectors.field_history(customer, hidden=hidden | {f"contact.{f}" for f in contact_hidden}),
+        "region": "" if hidden & {"province", "city", "district"} else region_name(customer),
+        "industry": "" if "industry" in hidden else industry_name(customer),
+        "can_edit": user.has_permission(perms.EDIT),
         "can_unmask": user.has_permission(perms.UNMASK), "can_merge": user.has_permission(perms.MERGE),
         "can_review": user.has_permission(perms.REVIEW), "review_form": ReviewForm(),
         "status": selectors.stale_rows([customer])[0],
+        "hidden": hidden, "contact_hidden": contact_hidden,
+        "plain": {f: v for (cid, f), v in plain.items() if cid is None},
         "attachments": selectors.attachments_of(user, customer),
         "can_upload": user.has_permission(perms.ATTACHMENT_UPLOAD),
         "can_delete_attachment": user.has_permission(perms.ATTACHMENT_DELETE),
@@ -142,6 +163,7 @@ def _customer_form_page(request, form, *, customer=None, conflict=None):
         "mergeable": _mergeable(request, customer, conflict),
         "warn": conflict is not None and conflict.code == "duplicate_warning",
         "region_fields": ("province", "city", "district"),
+        "region_editable": all(f in getattr(form, "writable", form.fields) for f in ("province", "city", "district")),
         **_region_options(form.data if form.is_bound else form.initial),
     })
 
@@ -149,10 +171,10 @@ def _customer_form_page(request, form, *, customer=None, conflict=None):
 @require_http_methods(["GET", "POST"])
 @permission_required(perms.CREATE)
 def customer_new(request):
-    form = CustomerForm(request.POST or None)
+    form = apply_field_access(CustomerForm(request.POST or None), field_access.for_user(request.user), CUSTOMER)
     if request.method == "POST" and form.is_valid():
         try:
-            customer = services.customer_create(actor=request.user, data=form.cleaned_data, entry_point="web",
+            customer = services.customer_create(actor=request.user, data=_writable(form), entry_point="web",
                                                 confirmed_duplicate=bool(request.POST.get("confirm_duplicate")))
         except Conflict as exc:
             return _customer_form_page(request, form, conflict=exc)
@@ -168,9 +190,14 @@ def _initial(obj, fields) -> dict:
     return {f: getattr(obj, f) for f in fields if f not in PROTECTED_INPUTS}
 
 
+def _writable(form) -> dict:
+    """Cleaned data of the fields the user may write: a read-only field's posted value is ignored (SEC-3)."""
+    return {k: v for k, v in form.cleaned_data.items() if k in form.writable}
+
+
 def _kept_blank(form, obj) -> dict:
-    """Cleaned data without the protected fields the user left empty: those keep their stored value."""
-    return {k: v for k, v in form.cleaned_data.items() if not (k in PROTECTED_INPUTS and not v and getattr(obj, k))}
+    """Writable cleaned data without the protected fields the user left empty: those keep their stored value."""
+    return {k: v for k, v in _writable(form).items() if not (k in PROTECTED_INPUTS and not v and getattr(obj, k))}
 
 
 @require_http_methods(["GET", "POST"])
@@ -178,7 +205,8 @@ def _kept_blank(form, obj) -> dict:
 def customer_edit(request, pk: int):
     customer = _adapt(selectors.customer_for, request.user, pk)
     initial = {**_initial(customer, services.CUSTOMER_FIELDS), "tags": ", ".join(t.name for t in customer.tags.all())}
-    form = CustomerForm(request.POST or None, initial=initial)
+    form = apply_field_access(CustomerForm(request.POST or None, initial=initial),
+                              field_access.for_user(request.user), CUSTOMER, customer)
     if request.method == "POST" and form.is_valid():
         try:
             services.customer_update(actor=request.user, customer=customer, data=_kept_blank(form, customer),
@@ -208,9 +236,9 @@ def _contact_page(request, form, customer, contact=None, *, consent_form=None, s
 @permission_required(perms.EDIT)
 def contact_new(request, pk: int):
     customer = _adapt(selectors.customer_for, request.user, pk)
-    form = ContactForm(request.POST or None)
+    form = apply_field_access(ContactForm(request.POST or None), field_access.for_user(request.user), CONTACT)
     if request.method == "POST" and form.is_valid():
-        services.contact_create(actor=request.user, customer=customer, data=form.cleaned_data)
+        services.contact_create(actor=request.user, customer=customer, data=_writable(form))
         return redirect("customers:detail", pk=customer.pk)
     return _contact_page(request, form, customer)
 
@@ -219,7 +247,8 @@ def contact_new(request, pk: int):
 @permission_required(perms.EDIT)
 def contact_edit(request, pk: int, contact_pk: int):
     contact = _adapt(selectors.contact_for, request.user, pk, contact_pk)
-    form = ContactForm(request.POST or None, initial=_initial(contact, services.CONTACT_FIELDS))
+    form = apply_field_access(ContactForm(request.POST or None, initial=_initial(contact, services.CONTACT_FIELDS)),
+                              field_access.for_user(request.user), CONTACT, contact)
     if request.method == "POST" and form.is_valid():
         services.contact_update(actor=request.user, contact=contact, data=_kept_blank(form, contact))
         return redirect("customers:detail", pk=pk)
@@ -237,7 +266,8 @@ def reveal(request, pk: int):
     obj = (_adapt(selectors.contact_for, request.user, pk, int(contact_id)) if contact_id
            else _adapt(selectors.customer_for, request.user, pk))
     field = source.get("field", "")
-    if field not in services.REVEAL_FIELDS[type(obj)]:
+    entity = CONTACT if contact_id else CUSTOMER
+    if field not in services.REVEAL_FIELDS[type(obj)] or not field_access.for_user(request.user).visible(entity, field):
         raise Http404
     context = {"customer_pk": pk, "contact_id": contact_id, "field": field, "masked": getattr(obj, field)}
     if request.method == "GET":
@@ -319,3 +349,32 @@ def consent_record(request, pk: int):
         contact_form = ContactForm(initial=_initial(contact, services.CONTACT_FIELDS))
         return _contact_page(request, contact_form, customer, contact, consent_form=form, status=400)
     return _detail_page(request, customer, consent_form=form, status=400)
+
+
+# --- the field matrix (SEC-3), for the security administrator ---------------------------------
+
+
+@require_GET
+@permission_required(perms.FIELD_POLICY)
+def field_matrix(request):
+    """Role × field: every business role's level for every customer and contact field."""
+    roles = list(selectors.field_matrix_roles(request.user))
+    rows = [(cells[0], cells) for cells in zip(*(selectors.field_matrix_cells(role) for role in roles), strict=True)]
+    return render(request, "customers/field_matrix.html", {"roles": roles, "rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(perms.FIELD_POLICY)
+def field_matrix_edit(request, role_pk: int):
+    role = _adapt(selectors.field_matrix_role, request.user, role_pk)
+    form = FieldPermissionForm(request.POST if request.method == "POST" else None, role=role,
+                               cells=selectors.field_matrix_cells(role))
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = services.field_permissions_set(actor=request.user, role=role, cells=form.wanted())
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("已保存 %(n)d 项字段权限修改。") % {"n": len(changes)})
+            return redirect("customers:field_matrix")
+    return render(request, "customers/field_matrix_edit.html", {"role": role, "form": form})

@@ -191,8 +191,14 @@ class User(AbstractBaseUser):
         return cached
 
     def forget_roles(self) -> None:
-        for attr in ("_kehu_roles", "_kehu_perms"):
+        """Drop everything cached from the roles (here and by other apps, under a ``_kehu_`` name)."""
+        for attr in [name for name in self.__dict__ if name.startswith("_kehu_")]:
             self.__dict__.pop(attr, None)
+
+    @property
+    def held_roles(self) -> list[Role]:
+        """The user's roles, loaded once per instance (so once per request)."""
+        return self._role_rows()
 
     @property
     def permission_codes(self) -> frozenset[str]:

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0004_search_indexes'),
+        ('customers', '0005_field_access'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
