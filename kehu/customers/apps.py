@@ -19,3 +19,5 @@ class CustomersConfig(AppConfig):
         navigation.add(NavItem(section, _("客户"), "customers:list", permissions.VIEW))
         navigation.add(NavItem(section, _("导入客户"), "customer_io:import_upload", permissions.IMPORT))
         navigation.add(NavItem(section, _("导出申请"), "customer_io:export_requests", permissions.EXPORT))
+        navigation.add(NavItem(navigation.SECTION_SYSTEM, _("客户自定义字段"), "customers:field_list",
+                               permissions.CUSTOM_FIELDS))

@@ -9,8 +9,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from kehu.core.errors import NotFound
+from kehu.customers import custom_fields
 from kehu.customers import permissions as perms
-from kehu.customers.models import Contact, Customer, FieldChange
+from kehu.customers.models import Contact, Customer, CustomField, FieldChange
 from kehu.customers.search import apply_search
 from kehu.org.access import require_permission
 
@@ -33,6 +34,7 @@ class CustomerFilters:
     last_contact_before: dt.date | None = None
     last_contact_after: dt.date | None = None
     sort: str = ""
+    custom: tuple[tuple[str, str], ...] = ()  # (key, value) of ``cf_<key>=value`` (INFO-8)
 
 
 def _primary_contacts() -> Prefetch:
@@ -49,6 +51,8 @@ def customers_for(user, filters: CustomerFilters | None = None) -> QuerySet:
              "last_contact_at__date__lt": f.last_contact_before, "last_contact_at__date__gte": f.last_contact_after}
     rows = rows.filter(**{key: value for key, value in exact.items() if value not in ("", None)})
     rows = apply_search(rows, f.q)
+    if f.custom:
+        rows = custom_fields.apply_filters(rows, f.custom, custom_fields.definitions())
     field = SORTS.get(f.sort.lstrip("-"))
     if field:
         rows = rows.order_by(f"-{field}" if f.sort.startswith("-") else field, "-id")
@@ -80,3 +84,16 @@ def contact_for(user, customer_pk: int, contact_pk: int) -> Contact:
 
 def field_history(customer: Customer, limit: int = 200) -> QuerySet:
     return FieldChange.objects.filter(customer=customer).select_related("changed_by")[:limit]
+
+
+def custom_fields_for(user) -> QuerySet:
+    """Every custom-field definition, inactive ones included (the system admin's list)."""
+    require_permission(user, perms.CUSTOM_FIELDS)
+    return CustomField.objects.order_by("order", "id")
+
+
+def custom_field_for(user, pk: int) -> CustomField:
+    field = custom_fields_for(user).filter(pk=pk).first()
+    if field is None:
+        raise NotFound("not_found", _("自定义字段不存在。"))
+    return field

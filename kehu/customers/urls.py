@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kehu.customers import views
+from kehu.customers import views, views_fields
 
 app_name = "customers"
 urlpatterns = [
@@ -12,4 +12,11 @@ urlpatterns = [
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("<int:pk>/contacts/new/", views.contact_new, name="contact_new"),
     path("<int:pk>/contacts/<int:contact_pk>/edit/", views.contact_edit, name="contact_edit"),
+    path("<int:pk>/suitability/", views.suitability, name="suitability"),
+    path("fields/", views_fields.field_list, name="field_list"),
+    path("fields/new/", views_fields.field_new, name="field_new"),
+    path("fields/<int:pk>/edit/", views_fields.field_edit, name="field_edit"),
+    path("fields/<int:pk>/deactivate/", views_fields.field_deactivate, name="field_deactivate"),
+    path("fields/<int:pk>/activate/", views_fields.field_activate, name="field_activate"),
+    path("fields/presets/<str:name>/", views_fields.preset_install, name="field_preset"),
 ]

@@ -7,6 +7,8 @@ always POSTed and kept in the session, never put in a URL (SECURITY.md WEB-7).
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,13 +18,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kehu.core import regions
 from kehu.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from kehu.customers import custom_fields, selectors, services, timeline
 from kehu.customers import permissions as perms
-from kehu.customers import selectors, services, timeline
 from kehu.customers.display import industry_name, region_name
 from kehu.customers.filters import CustomerFilterForm
 from kehu.customers.forms import ContactForm, CustomerForm
 from kehu.customers.listing import capped_count
 from kehu.customers.models import Tag
+from kehu.customers.presets import RISK_LEVEL_KEY
+from kehu.policy.evaluators.suitability import PRODUCT_RISKS, risk_label
 from kehu.web.decorators import permission_required
 
 SEARCH_SESSION_KEY = "kehu_customer_search"
@@ -59,7 +63,9 @@ def customer_list(request):
     form = CustomerFilterForm(request.GET)
     form.is_valid()
     q = request.session.get(SEARCH_SESSION_KEY, "")
-    rows = _adapt(selectors.customers_for, request.user, form.filters(q))
+    definitions = custom_fields.definitions()
+    custom, custom_errors = custom_fields.filters_from(request.GET, definitions)
+    rows = _adapt(selectors.customers_for, request.user, dataclasses.replace(form.filters(q), custom=custom))
     page = form.cleaned_data.get("page") or 1
     window = list(rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
     counted = capped_count(rows)
@@ -70,6 +76,9 @@ def customer_list(request):
         "form": form, "q": q, "customers": window[:PAGE_SIZE], "count": count, "more": more, "page": page,
         "has_next": len(window) > PAGE_SIZE, "query": params.urlencode(), "sort": form.cleaned_data.get("sort", ""),
         "tags": Tag.objects.values_list("name", flat=True), **_region_options(form.cleaned_data),
+        "custom_filters": [(f, request.GET.get(custom_fields.FILTER_PREFIX + f.key, ""))
+                           for f in custom_fields.filterable(definitions)],
+        "custom_filter_errors": custom_errors.values(),
     })
 
 
@@ -94,7 +103,10 @@ def customer_detail(request, pk: int):
     customer = _adapt(selectors.customer_for, request.user, pk)
     services.customer_viewed(actor=request.user, customer=customer)
     contacts = list(selectors.contacts_of(customer))
+    definitions = custom_fields.definitions()
     return render(request, "customers/detail.html", {
+        "custom_values": custom_fields.shown_values(customer, definitions),
+        "suitability": any(f.key == RISK_LEVEL_KEY for f in definitions),
         "customer": customer, "contacts": contacts, "events": timeline.events_for(customer, request.user),
         "history": selectors.field_history(customer), "region": region_name(customer),
         "industry": industry_name(customer), "can_edit": request.user.has_permission(perms.EDIT),
@@ -143,7 +155,7 @@ def _kept_blank(form, obj) -> dict:
 def customer_edit(request, pk: int):
     customer = _adapt(selectors.customer_for, request.user, pk)
     initial = {**_initial(customer, services.CUSTOMER_FIELDS), "tags": ", ".join(t.name for t in customer.tags.all())}
-    form = CustomerForm(request.POST or None, initial=initial)
+    form = CustomerForm(request.POST or None, initial=initial, custom_existing=customer.custom)
     if request.method == "POST" and form.is_valid():
         try:
             services.customer_update(actor=request.user, customer=customer, data=_kept_blank(form, customer),
@@ -206,3 +218,23 @@ def reveal(request, pk: int):
     except DomainError as exc:
         return render(request, "customers/_reveal_form.html", {**context, "error": exc.message}, status=exc.status)
     return render(request, "customers/_revealed.html", {"value": value, "label": _("已记录查看")})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(perms.VIEW)
+def suitability(request, pk: int):
+    """Investor suitability before offering a product (INFO-8 investment preset): pick the product's
+    risk level, see whether it may be offered and why; every check is audited."""
+    customer = _adapt(selectors.customer_for, request.user, pk)
+    decision, error = None, None
+    if request.method == "POST":
+        try:
+            decision = services.suitability_check(actor=request.user, customer=customer,
+                                                  product_risk=request.POST.get("product_risk", ""))
+        except DomainError as exc:
+            error = exc.message
+    return render(request, "customers/suitability.html", {
+        "customer": customer, "decision": decision, "error": error,
+        "risks": [(risk, risk_label(risk)) for risk in PRODUCT_RISKS],
+        "level": (customer.custom or {}).get(RISK_LEVEL_KEY, ""),
+    }, status=422 if error else 200)
