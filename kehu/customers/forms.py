@@ -181,7 +181,7 @@ def custom_form_field(field) -> forms.Field:
         scope = _("仅企业客户") if field.applies_to == AppliesTo.ENTERPRISE else _("仅个人客户")
         help_text = f"{help_text}（{scope}）" if help_text else scope
     if kind in custom_fields.PERSONAL_TYPES:
-        help_text = " ".join(filter(None, [help_text, str(_("留空表示不修改。"))]))
+        help_text = " ".join(str(part) for part in (help_text, _("留空表示不修改。")) if part)
     widget = widgets.get(kind, forms.TextInput())
     label = f"{field.display_label} *" if field.required else field.display_label
     return _RawField(label=label, required=False, widget=widget, help_text=help_text)
