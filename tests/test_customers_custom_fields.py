@@ -456,3 +456,13 @@ def test_customer_without_assessment_gets_nothing_offered(login, client, sales, 
 
 def test_contact_form_untouched_by_custom_fields(fields):
     assert not any(name.startswith("custom_") for name in ContactForm().fields)
+
+
+@pytest.mark.req("INFO-8")
+def test_admin_page_and_labels_in_english(client, login, admin):
+    services.custom_fields_install_preset(actor=admin, preset="investment")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    login(admin)
+    html = client.get(reverse("customers:field_list")).content.decode()
+    assert "Customer custom fields" in html and "Risk tolerance" in html and "Single choice" in html
+    assert "Install “Investment”" in html
