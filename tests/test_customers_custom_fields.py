@@ -12,6 +12,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 
 from kehu.compliance import actions
 from kehu.compliance.models import AuditEntry
@@ -463,6 +464,7 @@ def test_admin_page_and_labels_in_english(client, login, admin):
     services.custom_fields_install_preset(actor=admin, preset="investment")
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     login(admin)
-    html = client.get(reverse("customers:field_list")).content.decode()
+    with translation.override("zh-hans"):  # the request switches the thread to English: switch back after it
+        html = client.get(reverse("customers:field_list")).content.decode()
     assert "Customer custom fields" in html and "Risk tolerance" in html and "Single choice" in html
     assert "Install “Investment”" in html
