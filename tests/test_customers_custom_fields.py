@@ -110,6 +110,9 @@ def test_required_applies_to_and_inactive_values_are_kept(fields, admin):
     _v, errors = custom_fields.clean_custom({"grade": "初一", "parent_mobile": PARENT_MOBILE}, kind="enterprise",
                                             fields=fields)
     assert "个人客户" in errors["parent_mobile"]
+    values, errors = custom_fields.clean_custom({"grade": "初一", "parent_mobile": PARENT_MOBILE}, kind="enterprise",
+                                                fields=fields, existing={"parent_mobile": PARENT_MOBILE})
+    assert errors == {} and values["parent_mobile"] == PARENT_MOBILE  # an individual turned enterprise keeps it
     school = next(f for f in fields if f.key == "school")
     services.custom_field_deactivate(actor=admin, field=school)
     active = custom_fields.definitions()

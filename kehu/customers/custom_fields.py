@@ -204,6 +204,9 @@ def clean_custom(raw: Mapping[str, Any], *, kind: str, fields: list[CustomField]
                 errors[key] = _("此项为必填项。")
             continue
         if not field.applies(kind):
+            if key in existing and existing[key] == value:
+                values[key] = value  # kept from before the customer changed kind; not shown while it does not apply
+                continue
             errors[key] = (_("该字段只适用于企业客户。") if field.applies_to == AppliesTo.ENTERPRISE
                            else _("该字段只适用于个人客户。"))
             continue
