@@ -83,3 +83,11 @@ CONSENT_WITHDRAW = _r("customer.consent_withdraw", _("记录撤回或拒绝同�
 
 # Field permissions and masking per role (SEC-3, SECURITY.md AC-4)
 FIELD_PERMISSION_SET = _r("security.field_permission", _("修改字段权限"))
+
+# Custom fields (INFO-8)
+CUSTOM_FIELD_CREATE = _r("customer.field_create", _("新建自定义字段"))
+CUSTOM_FIELD_UPDATE = _r("customer.field_update", _("修改自定义字段"))
+CUSTOM_FIELD_DEACTIVATE = _r("customer.field_deactivate", _("停用自定义字段"))
+CUSTOM_FIELD_ACTIVATE = _r("customer.field_activate", _("启用自定义字段"))
+CUSTOM_FIELD_PRESET = _r("customer.field_preset", _("安装自定义字段预置方案"))
+SUITABILITY_CHECK = _r("customer.suitability_check", _("投资者适当性匹配检查"))

@@ -7,8 +7,9 @@ The input schemas carry no owner, department or tier: those are not the caller's
 """
 
 
+import dataclasses
 import datetime as dt
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
@@ -18,11 +19,11 @@ from pydantic import model_serializer
 from kehu.core.errors import Conflict, DomainError, NotFound
 from kehu.core.idempotency import idempotent
 from kehu.core.pagination import LimitOffsetPagination, page_limit
-from kehu.customers import consent, downloads, field_access, filetypes, selectors, services
+from kehu.customers import consent, custom_fields, downloads, field_access, filetypes, selectors, services
 from kehu.customers import permissions as perms
 from kehu.customers.duplicates import find_duplicates
 from kehu.customers.field_access import CONTACT, CUSTOMER
-from kehu.customers.forms import ConsentForm, ContactForm, CustomerForm
+from kehu.customers.forms import CUSTOM_PREFIX, ConsentForm, ContactForm, CustomerForm
 from kehu.customers.listing import capped_count
 from kehu.customers.models import Attachment, ConsentRecord, Contact, Customer
 from kehu.org.access import require_permission
@@ -101,6 +102,11 @@ class CustomerOut(_WithoutHidden):
     id_number: str = Field("", description="脱敏")
     last_contact_at: dt.datetime | None
     created_at: dt.datetime
+    custom: dict[str, Any] = Field(description="自定义字段 {键: 值}（手机、邮箱类脱敏）")
+
+    @staticmethod
+    def resolve_custom(obj: Customer) -> dict:
+        return custom_fields.masked_dict(obj.custom, custom_fields.definitions())
 
     @staticmethod
     def resolve_owner(obj: Customer) -> str | None:
@@ -174,6 +180,7 @@ class CustomerPatch(Schema):
     birthday: dt.date | None = None
     mobile: str | None = None
     email: str | None = None
+    custom: dict[str, Any] | None = Field(None, description="自定义字段 {键: 值}；更新时只改所给的键，值为 null 删除")
     confirm_duplicate: bool = Field(False, description="查重策略为“提示”时，确认不是同一客户")
 
 
@@ -181,6 +188,7 @@ class CustomerIn(CustomerPatch):
     kind: str = "enterprise"
     name: str
     stage: str = "potential"
+    custom: dict[str, Any] = Field(default_factory=dict, description="自定义字段 {键: 值}")
     contacts: list[ContactIn] = []
 
 
@@ -210,6 +218,33 @@ class RevealOut(Schema):
     value: str
 
 
+class CustomFieldOut(Schema):
+    key: str
+    label: str
+    label_en: str
+    type: str
+    required: bool
+    choices: list[str]
+    min_value: float | None
+    max_value: float | None
+    regex: str
+    applies_to: str
+    order: int
+
+
+class SuitabilityIn(Schema):
+    product_risk: str = Field(description="产品风险等级 R1–R5")
+
+
+class SuitabilityOut(Schema):
+    customer_level: str | None = Field(description="客户风险承受能力等级 C1–C5（未评估为 null）")
+    product_risk: str
+    outcome: str = Field(description="match 适当 / warn 不得推介，客户主动要求须书面警示 / refuse 不得销售 / not_assessed 未评估")
+    may_offer: bool
+    may_sell_on_request: bool
+    reason: str
+
+
 class ListFilters(Schema):
     q: str = ""
     tier: str = ""
@@ -227,11 +262,17 @@ class ListFilters(Schema):
 
 
 def _validated(form):
-    """The form's cleaned data, or 422 in the API's one error shape with the form's own messages."""
+    """The form's cleaned data, or 422 in the API's one error shape with the form's own messages;
+    a custom value's error names its field as ``custom.<key>``."""
     if form.is_valid():
         return form.cleaned_data
+    custom_errors = getattr(form, "custom_errors", {})
+    custom_messages = set(custom_errors.values())
     details = [{"field": name, "message": str(message), "type": "invalid"}
-               for name, messages in form.errors.items() for message in messages]
+               for name, messages in form.errors.items() for message in messages
+               if not name.startswith(CUSTOM_PREFIX) and not (name == "__all__" and str(message) in custom_messages)]
+    labelled = custom_fields.labelled_errors(custom_errors, form.custom_definitions) if custom_errors else {}
+    details += [{"field": f"custom.{key}", "message": message, "type": "invalid"} for key, message in labelled.items()]
     raise DomainError("validation_error", _("提交的数据有误，请检查标出的字段。"), field=details[0]["field"],
                       status=422, details=details)
 
@@ -248,6 +289,8 @@ def _require_sent_writable(user, payload: Schema, obj=None) -> None:
 
 def _form_input(payload: Schema, *, exclude_unset: bool = False) -> dict:
     data = payload.dict(exclude_unset=exclude_unset, exclude={"confirm_duplicate", "contacts"})
+    if data.get("custom") is None:
+        data.pop("custom", None)
     if "tags" in data:
         data["tags"] = ",".join(data["tags"] or [])
     return {k: ("" if v is None else v) for k, v in data.items()}
@@ -256,7 +299,22 @@ def _form_input(payload: Schema, *, exclude_unset: bool = False) -> dict:
 @router.get("", response=list[CustomerOut])
 @paginate(LimitOffsetPagination)
 def customer_list(request, filters: Query[ListFilters]):
-    return selectors.customers_for(request.auth, selectors.CustomerFilters(**filters.dict()))
+    """Also filters by custom values: ``cf_<key>=value`` (substring for text, exact otherwise, an option
+    for multiple choice; not for mobile or e-mail fields)."""
+    custom, errors = custom_fields.filters_from(request.GET, custom_fields.definitions())
+    if errors:
+        name, message = next(iter(errors.items()))
+        raise DomainError("validation_error", message, field=name, status=422,
+                          details=[{"field": k, "message": v, "type": "invalid"} for k, v in errors.items()])
+    return selectors.customers_for(request.auth, dataclasses.replace(
+        selectors.CustomerFilters(**filters.dict()), custom=custom))
+
+
+@router.get("/custom-fields", response=list[CustomFieldOut])
+def custom_field_list(request):
+    """The custom fields in force (INFO-8): the keys ``custom`` accepts and ``cf_<key>`` filters on."""
+    require_permission(request.auth, perms.VIEW)
+    return custom_fields.definitions()
 
 
 @router.post("/duplicate-check", response=list[DuplicateHitOut])
@@ -341,7 +399,10 @@ def customer_update(request, customer_id: int, payload: CustomerPatch):
     customer = selectors.customer_for(request.auth, customer_id)
     _require_sent_writable(request.auth, payload, customer)
     sent = _form_input(payload, exclude_unset=True)
-    data = _validated(CustomerForm({**_current_values(customer), **sent}))
+    if "custom" in sent:
+        merged = {**customer.custom, **sent["custom"]}
+        sent["custom"] = {k: v for k, v in merged.items() if v is not None}
+    data = _validated(CustomerForm({**_current_values(customer), **sent}, custom_existing=customer.custom))
     services.customer_update(actor=request.auth, customer=customer, data={k: data[k] for k in sent},
                              entry_point="api", confirmed_duplicate=payload.confirm_duplicate)
     return selectors.customer_for(request.auth, customer_id)
@@ -566,3 +627,13 @@ def marketing_check(request, customer_id: int, channel: str, contact_id: int | N
     decision = consent.marketing_allowed(contact or customer, channel)
     return MarketingDecisionOut(allowed=decision.allowed, reason=decision.reason, message=decision.message,
                                 record_id=decision.record_id, notice_version=decision.notice_version)
+
+
+@router.post("/{int:customer_id}/suitability", response=SuitabilityOut)
+def suitability(request, customer_id: int, payload: SuitabilityIn):
+    """Investor suitability (适当性管理): may a product of risk R1–R5 be offered to this customer,
+    whose level C1–C5 is the investment preset's ``risk_level``? Audited."""
+    require_permission(request.auth, perms.VIEW)
+    customer = selectors.customer_for(request.auth, customer_id)
+    decision = services.suitability_check(actor=request.auth, customer=customer, product_risk=payload.product_risk)
+    return dataclasses.asdict(decision)

@@ -28,3 +28,5 @@ class CustomersConfig(AppConfig):
         # Files of uploads whose transaction rolled back (INFO-10).
         schedule.periodic(tasks.remove_orphan_attachments, daily_at=dt.time(4, 0))
         navigation.add(NavItem(SECTION_SYSTEM, _("字段权限"), "customers:field_matrix", permissions.FIELD_POLICY))
+        navigation.add(NavItem(navigation.SECTION_SYSTEM, _("客户自定义字段"), "customers:field_list",
+                               permissions.CUSTOM_FIELDS))

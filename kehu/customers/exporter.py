@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from kehu.compliance import actions, audit
 from kehu.core import clock, context
 from kehu.core.errors import DomainError, NotFound, PermissionDenied
-from kehu.customers import field_access
+from kehu.customers import custom_fields, field_access
 from kehu.customers import permissions as perms
 from kehu.customers.models import Customer, ExportRequest
 from kehu.customers.tabular import neutralise
@@ -146,6 +146,14 @@ def _value(customer: Customer, name: str, reveal: bool) -> str:
     return "" if value is None else str(value)
 
 
+def _custom_value(customer: Customer, field, reveal: bool) -> str:
+    """A custom field's column (INFO-8): as shown on the page; mobile / e-mail in full only when revealing."""
+    value = (customer.custom or {}).get(field.key)
+    if reveal and field.type in custom_fields.PERSONAL_TYPES and value:
+        return str(value)
+    return custom_fields.display(field, value)
+
+
 @dataclass
 class ExportFile:
     path: Path
@@ -189,8 +197,11 @@ def export_customers(*, actor, filters: dict | None = None, fmt: str = "xlsx", r
             stamp = clock.now().strftime("%Y%m%d-%H%M%S")
             path = directory / f"customers-{stamp}.{fmt}"
             columns = columns_for(actor)
-            headers = [str(h) for _f, h in columns]
-            body = ([neutralise(_value(c, f, reveal)) for f, _h in columns] for c in queryset.iterator(chunk_size=500))
+            extra = custom_fields.definitions()
+            headers = [str(h) for _f, h in columns] + [f.display_label for f in extra]
+            body = ([neutralise(_value(c, f, reveal)) for f, _h in columns]
+                    + [neutralise(_custom_value(c, f, reveal)) for f in extra]
+                    for c in queryset.iterator(chunk_size=500))
             (_write_xlsx if fmt == "xlsx" else _write_csv)(path, mark, headers, body)
             audit.record(actor, actions.CUSTOMER_EXPORT, approved,
                          {"rows": rows, "filters": filters, "format": fmt, "revealed": reveal,

@@ -12,14 +12,16 @@ from kehu.core import validators
 from kehu.core.errors import DomainError
 from kehu.core.industries import INDUSTRY_CHOICES
 from kehu.core.regions import validate_region
-from kehu.customers import filetypes
+from kehu.customers import custom_fields, filetypes
 from kehu.customers.models import (
+    AppliesTo,
     AttachmentKind,
     Channel,
     CollectedVia,
     ConsentPurpose,
     Customer,
     DecisionRole,
+    FieldType,
     Gender,
     Kind,
     LegalBasis,
@@ -28,6 +30,7 @@ from kehu.customers.models import (
     Source,
     Stage,
 )
+from kehu.org.forms import BootstrapForm
 
 MAX_TAGS = 20
 
@@ -67,6 +70,19 @@ class CustomerForm(forms.Form):
     mobile = forms.CharField(label=_("手机"), max_length=40, required=False,
                              help_text=_("选填。用于联系客户与查重。"))
     email = forms.CharField(label=_("电子邮箱"), max_length=254, required=False)
+
+    def __init__(self, *args, custom_fields_in_force=None, custom_existing=None, **kwargs):
+        """``custom_fields_in_force``: the custom-field definitions (default: those in force, cached);
+        ``custom_existing``: the customer's stored custom values when editing."""
+        super().__init__(*args, **kwargs)
+        self.custom_definitions = (custom_fields.definitions() if custom_fields_in_force is None
+                                   else custom_fields_in_force)
+        self.custom_existing = dict(custom_existing or {})
+        self.custom_errors: dict[str, str] = {}
+        for field in self.custom_definitions:
+            self.fields[CUSTOM_PREFIX + field.key] = custom_form_field(field)
+            if field.key in self.custom_existing and field.type not in custom_fields.PERSONAL_TYPES:
+                self.initial.setdefault(CUSTOM_PREFIX + field.key, _initial(field, self.custom_existing[field.key]))
 
     clean_credit_code = _cleaner("credit_code", validators.validate_credit_code)
     clean_id_number = _cleaner("id_number", validators.validate_resident_id)
@@ -108,7 +124,80 @@ class CustomerForm(forms.Form):
                     self.add_error("birthday", _("生日与身份证号中的出生日期（%(date)s）不一致。") % {"date": born})
                 data["birthday"] = data.get("birthday") or born
                 data["gender"] = data.get("gender") or validators.resident_id_gender(number)
+        self._clean_custom(data)
         return data
+
+    def _custom_input(self) -> dict | None:
+        """Custom values as sent: a ``custom`` dict (API, import), the ``custom_<key>`` inputs of the
+        page, or None when neither came (a partial update that leaves custom values alone)."""
+        sent = self.data.get("custom") if hasattr(self.data, "get") else None
+        if isinstance(sent, dict):
+            return sent
+        if not hasattr(self.data, "getlist"):
+            return None
+        raw = {}
+        for field in self.custom_definitions:
+            value = self.cleaned_data.get(CUSTOM_PREFIX + field.key)
+            if field.type in custom_fields.PERSONAL_TYPES and not value:
+                value = self.custom_existing.get(field.key)  # personal values are not sent to the page: empty = unchanged
+            if field.type == FieldType.BOOLEAN and value:
+                value = value == "yes"
+            raw[field.key] = value
+        return raw
+
+    def _clean_custom(self, data: dict) -> None:
+        raw = self._custom_input()
+        if raw is None:
+            return
+        values, errors = custom_fields.clean_custom(raw, kind=data.get("kind") or Kind.ENTERPRISE,
+                                                    fields=self.custom_definitions, existing=self.custom_existing)
+        self.custom_errors = errors
+        for key, message in errors.items():
+            name = CUSTOM_PREFIX + key
+            self.add_error(name if name in self.fields else None, message)
+        data["custom"] = values
+
+
+CUSTOM_PREFIX = "custom_"
+BOOLEAN_CHOICES = [("", "—"), ("yes", _("是")), ("no", _("否"))]
+
+
+class _RawField(forms.Field):
+    """A custom field's input: the typed widget, no checks of its own — ``clean_custom`` is the one check."""
+
+    def to_python(self, value):
+        return value
+
+
+def custom_form_field(field) -> forms.Field:
+    kind = field.type
+    choices = [(c, c) for c in field.choices]
+    widgets = {
+        FieldType.TEXTAREA: forms.Textarea(attrs={"rows": 2}),
+        FieldType.INTEGER: forms.NumberInput(attrs={"step": "1"}),
+        FieldType.DECIMAL: forms.NumberInput(attrs={"step": "any"}),
+        FieldType.DATE: forms.DateInput(attrs={"type": "date"}),
+        FieldType.CHOICE: forms.Select(choices=[("", "—"), *choices]),
+        FieldType.MULTICHOICE: forms.CheckboxSelectMultiple(choices=choices),
+        FieldType.BOOLEAN: forms.Select(choices=BOOLEAN_CHOICES),
+        FieldType.MOBILE: forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        FieldType.EMAIL: forms.EmailInput(attrs={"autocomplete": "off"}),
+    }
+    help_text = field.help_text
+    if field.applies_to != AppliesTo.BOTH:
+        scope = _("仅企业客户") if field.applies_to == AppliesTo.ENTERPRISE else _("仅个人客户")
+        help_text = f"{help_text}（{scope}）" if help_text else scope
+    if kind in custom_fields.PERSONAL_TYPES:
+        help_text = " ".join(str(part) for part in (help_text, _("留空表示不修改。")) if part)
+    widget = widgets.get(kind, forms.TextInput())
+    label = f"{field.display_label} *" if field.required else field.display_label
+    return _RawField(label=label, required=False, widget=widget, help_text=help_text)
+
+
+def _initial(field, value):
+    if field.type == FieldType.BOOLEAN:
+        return "yes" if value else "no"
+    return value
 
 
 class ContactForm(forms.Form):
@@ -237,7 +326,8 @@ def apply_field_access(form: forms.Form, access, entity: str, obj=None) -> forms
         elif not access.may_write(entity, name, obj):
             form.fields[name].disabled = True
             form.fields[name].readonly_text = field_text(obj, name, form.fields[name], form.initial.get(name))
-    form.writable = frozenset(n for n, f in form.fields.items() if not f.disabled)
+    # Custom fields (INFO-8) are outside the matrix: the form's cleaned ``custom`` dict always passes.
+    form.writable = frozenset(n for n, f in form.fields.items() if not f.disabled) | {"custom"}
     return form
 
 
@@ -272,3 +362,35 @@ class FieldPermissionForm(forms.Form):
         return {(cell.entity, cell.field): (data[f"access:{cell.entity}.{cell.field}"],
                                             data.get(f"mask:{cell.entity}.{cell.field}", cell.mask))
                 for cell, _access, _mask in self.rows}
+
+
+class CustomFieldForm(BootstrapForm):
+    """A custom-field definition on the system admin's page; the definition's rules are the service's."""
+
+    key = forms.CharField(label=_("字段键"), max_length=40,
+                          help_text=_("小写字母开头，只含小写字母、数字和下划线；用于 API、导入列名和筛选 cf_<键>，创建后不可修改。"))
+    label = forms.CharField(label=_("名称"), max_length=50)
+    label_en = forms.CharField(label=_("英文名称"), max_length=80, required=False)
+    type = forms.ChoiceField(label=_("类型"), choices=FieldType.choices, help_text=_("创建后不可修改。"))
+    required = forms.TypedChoiceField(label=_("必填"), choices=[("False", _("否")), ("True", _("是"))],
+                                      coerce=lambda value: value == "True", initial="False")
+    choices = forms.CharField(label=_("选项"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                              help_text=_("单选、多选字段：每行一个选项。"))
+    min_value = forms.DecimalField(label=_("最小值"), required=False, max_digits=20, decimal_places=6,
+                                   help_text=_("数字字段为取值范围，文本字段为字数。"))
+    max_value = forms.DecimalField(label=_("最大值"), required=False, max_digits=20, decimal_places=6)
+    regex = forms.CharField(label=_("格式（正则表达式）"), max_length=200, required=False,
+                            help_text=_("仅文本字段，整段匹配，例如 [A-Z]{2}\\d{6}"))
+    help_text = forms.CharField(label=_("说明"), max_length=200, required=False)
+    applies_to = forms.ChoiceField(label=_("适用客户"), choices=AppliesTo.choices, initial=AppliesTo.BOTH)
+    order = forms.IntegerField(label=_("排序"), min_value=0, initial=0)
+
+    def __init__(self, *args, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            for name in ("key", "type"):
+                self.fields[name].disabled = True
+                self.fields[name].required = False
+
+    def clean_choices(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["choices"].splitlines() if line.strip()]

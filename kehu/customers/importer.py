@@ -21,9 +21,9 @@ from kehu.core import masking, regions, validators
 from kehu.core.errors import DomainError
 from kehu.core.industries import INDUSTRIES
 from kehu.core.names import normalize_company_name, normalize_person_name
-from kehu.customers import field_access
+from kehu.customers import custom_fields, field_access
 from kehu.customers import permissions as perms
-from kehu.customers.forms import ContactForm, CustomerForm
+from kehu.customers.forms import CUSTOM_PREFIX, ContactForm, CustomerForm
 from kehu.customers.models import Gender, ImportJob, Kind, Scale, Source, Stage
 from kehu.customers.services import check_duplicates, customer_create
 from kehu.customers.tabular import Table, neutralise, read_table
@@ -32,6 +32,7 @@ from kehu.org.access import require_permission
 ATOMIC, SKIP_INVALID = ImportJob.ATOMIC, ImportJob.SKIP_INVALID
 MODES = (ATOMIC, SKIP_INVALID)
 CONTACT = "contact."  # prefix of a target that fills the customer's first contact
+CUSTOM = "custom."  # prefix of a target that fills a custom field (INFO-8), matched by its label or key
 
 # Header (lower-cased, spaces removed) → target field. Customer fields are bare, contact ones prefixed.
 HEADER_ALIASES: dict[str, str] = {}
@@ -86,14 +87,22 @@ def _header_key(header: str) -> str:
     return _HEADER_NOTE.sub("", key).strip("*")
 
 
-def map_headers(headers: list[str], mapping: dict[str, str] | None = None) -> tuple[list[str | None], list[str]]:
+def map_headers(headers: list[str], mapping: dict[str, str] | None = None,
+                definitions: list | None = None) -> tuple[list[str | None], list[str]]:
     """The target of every column (None when unknown) and the unknown headers. An explicit
-    ``mapping`` (header → target) wins over the built-in aliases."""
+    ``mapping`` (header → target) wins over the built-in aliases, which win over the custom fields'
+    labels and keys."""
     mapping = mapping or {}
+    custom = {}
+    for definition in definitions or ():
+        for name in (definition.key, definition.label, definition.label_en):
+            if name:
+                custom.setdefault(_header_key(name), CUSTOM + definition.key)
     targets: list[str | None] = []
     unknown: list[str] = []
     for header in headers:
-        target = mapping.get(header) or HEADER_ALIASES.get(_header_key(header))
+        key = _header_key(header)
+        target = mapping.get(header) or HEADER_ALIASES.get(key) or custom.get(key)
         if target in targets:
             target = None  # a second column for the same field is ignored rather than silently merged
         targets.append(target)
@@ -209,9 +218,9 @@ class Report:
                 "errors": [e.as_dict() for e in self.errors]}
 
 
-def _shown(target: str, value: str) -> str:
+def _shown(target: str, value: str, custom_kinds: dict[str, str] | None = None) -> str:
     """A protected value appears masked in a report (the report is shown and stored)."""
-    kind = MASK_KIND.get(target)
+    kind = MASK_KIND.get(target) or (custom_kinds or {}).get(target)
     return masking.mask(kind, value) if kind and value else value
 
 
@@ -230,28 +239,40 @@ class Validator:
     def __init__(self, actor, table: Table, mapping: dict[str, str] | None = None):
         self.actor = actor
         self.headers = table.headers
-        self.targets, self.unknown = map_headers(table.headers, mapping)
+        self.custom_fields = custom_fields.definitions()
+        self.custom_kinds = {CUSTOM + f.key: str(f.type) for f in self.custom_fields
+                             if f.type in custom_fields.PERSONAL_TYPES}  # mobile / email values masked in reports
+        self.custom_labels = {CUSTOM + f.key: f.label for f in self.custom_fields}
+        self.targets, self.unknown = map_headers(table.headers, mapping, self.custom_fields)
         self.header_of = {t: h for t, h in zip(self.targets, self.headers, strict=False) if t}
         self.seen: dict[tuple[str, str], int] = {}
 
     def _header(self, target: str) -> str:
-        return self.header_of.get(target) or self.header_of.get(CONTACT + target) or target
+        return (self.header_of.get(target) or self.header_of.get(CONTACT + target) or self.custom_labels.get(target)
+                or target)
 
     def validate(self, number: int, values: list[str]) -> tuple[ValidRow | None, list[RowError]]:
         raw: dict[str, str] = {}
         for target, value in zip(self.targets, values, strict=False):
             if target:
                 raw[target] = value
-        customer = {k: v for k, v in raw.items() if not k.startswith(CONTACT)}
+        customer = {k: v for k, v in raw.items() if not k.startswith((CONTACT, CUSTOM))}
         contact = _contact_input({k[len(CONTACT):]: v for k, v in raw.items() if k.startswith(CONTACT) and v})
+        customer["custom"] = {k[len(CUSTOM):]: v for k, v in raw.items() if k.startswith(CUSTOM)}
         errors: list[RowError] = []
 
         def fail(target: str, message: str) -> None:
-            errors.append(RowError(number, self._header(target), _shown(target, raw.get(target, "")), str(message)))
+            errors.append(RowError(number, self._header(target), _shown(target, raw.get(target, ""), self.custom_kinds),
+                                   str(message)))
 
-        form = CustomerForm(_convert(customer))
+        form = CustomerForm(_convert(customer), custom_fields_in_force=self.custom_fields)
         if not form.is_valid():
+            custom_messages = set(form.custom_errors.values())
+            for key, message in form.custom_errors.items():
+                fail(CUSTOM + key, message)
             for name, messages in form.errors.items():
+                if name.startswith(CUSTOM_PREFIX) or (name == "__all__" and messages[0] in custom_messages):
+                    continue
                 fail(name if name != "__all__" else "name", messages[0])
         contacts: tuple[dict, ...] = ()
         if contact:
@@ -334,7 +355,7 @@ def refuse_forbidden_columns(actor, table: Table, validator: Validator) -> None:
     dropping it would lose data the user believes imported. An empty such column is harmless."""
     access = field_access.for_user(actor)
     for index, (target, header) in enumerate(zip(validator.targets, validator.headers, strict=False)):
-        if not target:
+        if not target or target.startswith(CUSTOM):  # custom fields (INFO-8) are outside the matrix
             continue
         entity, name = ((field_access.CONTACT, target[len(CONTACT):]) if target.startswith(CONTACT)
                         else (field_access.CUSTOMER, target))

@@ -485,3 +485,59 @@ class FieldPermission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role_id}:{self.entity}.{self.field}={self.access}/{self.mask}"
+
+
+class FieldType(models.TextChoices):
+    TEXT = "text", _("单行文本")
+    TEXTAREA = "textarea", _("多行文本")
+    INTEGER = "integer", _("整数")
+    DECIMAL = "decimal", _("小数")
+    DATE = "date", _("日期")
+    CHOICE = "choice", _("单选")
+    MULTICHOICE = "multichoice", _("多选")
+    BOOLEAN = "boolean", _("是/否")
+    MOBILE = "mobile", _("手机号")
+    EMAIL = "email", _("电子邮箱")
+
+
+class AppliesTo(models.TextChoices):
+    BOTH = "both", _("企业和个人")
+    ENTERPRISE = "enterprise", _("仅企业客户")
+    INDIVIDUAL = "individual", _("仅个人客户")
+
+
+class CustomField(TimeStampedModel):
+    """One company-wide custom field of the archive (INFO-8). Values live in ``Customer.custom[key]``,
+    checked by ``kehu.customers.custom_fields.clean_custom`` whichever door they come in by."""
+
+    key = models.CharField(_("字段键"), max_length=40, unique=True)
+    label = models.CharField(_("名称"), max_length=50)
+    label_en = models.CharField(_("英文名称"), max_length=80, blank=True)
+    type = models.CharField(_("类型"), max_length=12, choices=FieldType.choices, default=FieldType.TEXT)
+    required = models.BooleanField(_("必填"), default=False)
+    choices = models.JSONField(_("选项"), default=list, blank=True)
+    min_value = models.DecimalField(_("最小值"), max_digits=20, decimal_places=6, null=True, blank=True)
+    max_value = models.DecimalField(_("最大值"), max_digits=20, decimal_places=6, null=True, blank=True)
+    regex = models.CharField(_("格式（正则表达式）"), max_length=200, blank=True)
+    help_text = models.CharField(_("说明"), max_length=200, blank=True)
+    applies_to = models.CharField(_("适用客户"), max_length=12, choices=AppliesTo.choices, default=AppliesTo.BOTH)
+    order = models.PositiveIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
+    preset = models.CharField(_("来自预置方案"), max_length=20, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("自定义字段")
+        verbose_name_plural = _("自定义字段")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def display_label(self) -> str:
+        from kehu.core.i18n import pick
+
+        return pick(self.label, self.label_en)
+
+    def applies(self, kind: str) -> bool:
+        return self.applies_to in (AppliesTo.BOTH, kind)

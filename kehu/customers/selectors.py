@@ -11,9 +11,18 @@ from django.utils.translation import gettext as _
 
 from kehu.core import clock
 from kehu.core.errors import NotFound
+from kehu.customers import custom_fields
 from kehu.customers import permissions as perms
 from kehu.customers.listing import CappedCount, capped_count
-from kehu.customers.models import Attachment, ConsentRecord, Contact, Customer, CustomerReview, FieldChange
+from kehu.customers.models import (
+    Attachment,
+    ConsentRecord,
+    Contact,
+    Customer,
+    CustomerReview,
+    CustomField,
+    FieldChange,
+)
 from kehu.customers.search import apply_search
 from kehu.org.access import require_permission
 
@@ -37,6 +46,7 @@ class CustomerFilters:
     last_contact_after: dt.date | None = None
     stale: bool = False  # only customers whose data is due for review (INFO-7)
     sort: str = ""
+    custom: tuple[tuple[str, str], ...] = ()  # (key, value) of ``cf_<key>=value`` (INFO-8)
 
 
 def _primary_contacts() -> Prefetch:
@@ -55,6 +65,8 @@ def customers_for(user, filters: CustomerFilters | None = None) -> QuerySet:
     if f.stale:
         rows = rows.filter(stale_condition())
     rows = apply_search(rows, f.q)
+    if f.custom:
+        rows = custom_fields.apply_filters(rows, f.custom, custom_fields.definitions())
     field = SORTS.get(f.sort.lstrip("-"))
     if field:
         rows = rows.order_by(f"-{field}" if f.sort.startswith("-") else field, "-id")
@@ -290,3 +302,16 @@ def consent_history(user, customer: Customer, contact: Contact | None = None) ->
     if contact is not None:
         rows = rows.filter(contact=contact)
     return list(rows.select_related("contact", "collected_by")[:CONSENT_HISTORY_LIMIT])
+
+
+def custom_fields_for(user) -> QuerySet:
+    """Every custom-field definition, inactive ones included (the system admin's list)."""
+    require_permission(user, perms.CUSTOM_FIELDS)
+    return CustomField.objects.order_by("order", "id")
+
+
+def custom_field_for(user, pk: int) -> CustomField:
+    field = custom_fields_for(user).filter(pk=pk).first()
+    if field is None:
+        raise NotFound("not_found", _("自定义字段不存在。"))
+    return field

@@ -25,6 +25,7 @@ from kehu.customers.models import (
     ConsentRecord,
     Contact,
     Customer,
+    CustomField,
     FieldChange,
     Kind,
     LegalBasis,
@@ -105,6 +106,7 @@ def customer_create(*, actor, data: dict, entry_point: str = "web", confirmed_du
             setattr(customer, field, data[field] if data[field] is not None else "")
     if customer.birthday == "":
         customer.birthday = None
+    customer.custom = data.get("custom") or {}
     set_customer_keys(customer)
     customer.save()
     _set_tags(customer, data.get("tags", []))
@@ -139,6 +141,8 @@ def customer_update(*, actor, customer: Customer, data: dict, entry_point: str =
         setattr(customer, field, data[field] if data[field] is not None else ("" if field != "birthday" else None))
         changes.append(FieldChange(customer=customer, field=field, label=str(Customer._meta.get_field(field).verbose_name),
                                    old_value=old, new_value=_shown(customer, field), changed_by=actor))
+    if "custom" in data:
+        changes.extend(_custom_changes(customer, data["custom"], actor))
     if "tags" in data:
         old_tags = sorted(customer.tags.values_list("name", flat=True))
         if old_tags != sorted(data["tags"]):
@@ -179,6 +183,28 @@ def _require_writable_changes(actor, entity: str, obj, data: dict, names) -> Non
             obj.tags.values_list("name", flat=True)) != sorted(data["tags"]):
         changed.append("tags")
     field_access.for_user(actor).require_writable(entity, changed, obj)
+
+
+def _custom_changes(customer: Customer, values: dict, actor) -> list[FieldChange]:
+    """Field history of the custom values, one row per changed key (personal values masked)."""
+    from kehu.customers.custom_fields import by_key, definitions, display
+
+    fields = by_key(definitions(include_inactive=True))
+    old = customer.custom or {}
+    changes = []
+    for key in sorted(set(old) | set(values)):
+        if old.get(key) == values.get(key):
+            continue
+        field = fields.get(key)
+
+        def shown(value, field=field):
+            return display(field, value) if field else ("" if value is None else str(value))
+
+        changes.append(FieldChange(customer=customer, field=f"custom.{key}",
+                                   label=field.label if field else key,
+                                   old_value=shown(old.get(key)), new_value=shown(values.get(key)), changed_by=actor))
+    customer.custom = values
+    return changes
 
 
 def _comparable(obj, field: str):
@@ -646,3 +672,119 @@ def field_permissions_set(*, actor, role, cells: dict[tuple[str, str], tuple[str
         audit.record(actor, actions.FIELD_PERMISSION_SET, role, change)
         changes.append(change)
     return changes
+
+
+# --- custom fields (INFO-8) -------------------------------------------------------------------
+
+DEFINITION_FIELDS = ("label", "label_en", "required", "choices", "min_value", "max_value", "regex", "help_text",
+                     "applies_to", "order")
+
+
+def _definition_changed() -> None:
+    from kehu.customers.custom_fields import forget_definitions
+
+    forget_definitions()
+    transaction.on_commit(forget_definitions)
+
+
+def _audited_definition(value) -> str | bool | list | None:
+    return value if value is None or isinstance(value, bool | list | str | int) else str(value)
+
+
+@transaction.atomic
+def custom_field_create(*, actor, data: dict, preset: str = "") -> CustomField:
+    """Define a custom field. ``key`` and ``type`` are fixed from then on (stored values depend on them)."""
+    from kehu.customers.custom_fields import check_definition
+
+    require_permission(actor, perms.CUSTOM_FIELDS)
+    data = check_definition(data, creating=True)
+    field = CustomField(key=data["key"], type=data["type"], preset=preset,
+                        **{name: data[name] for name in DEFINITION_FIELDS if name in data})
+    field.save()
+    _definition_changed()
+    audit.record(actor, actions.CUSTOM_FIELD_CREATE, field,
+                 {"key": field.key, "type": field.type, "preset": preset,
+                  **{name: _audited_definition(getattr(field, name)) for name in DEFINITION_FIELDS}})
+    return field
+
+
+@transaction.atomic
+def custom_field_update(*, actor, field: CustomField, data: dict) -> dict:
+    """Change a definition; the audit entry holds old → new of what changed."""
+    from kehu.customers.custom_fields import check_definition
+
+    require_permission(actor, perms.CUSTOM_FIELDS)
+    field = CustomField.objects.select_for_update().get(pk=field.pk)
+    data = check_definition({"type": field.type, **data}, creating=False)
+    changes = {}
+    for name in DEFINITION_FIELDS:
+        if name in data and getattr(field, name) != data[name]:
+            changes[name] = [_audited_definition(getattr(field, name)), _audited_definition(data[name])]
+            setattr(field, name, data[name])
+    if changes:
+        field.save()
+        _definition_changed()
+        audit.record(actor, actions.CUSTOM_FIELD_UPDATE, field, {"key": field.key, "changes": changes})
+    return changes
+
+
+def _custom_field_set_active(actor, field: CustomField, active: bool) -> CustomField:
+    require_permission(actor, perms.CUSTOM_FIELDS)
+    field = CustomField.objects.select_for_update().get(pk=field.pk)
+    if field.active != active:
+        field.active = active
+        field.save(update_fields=["active"])
+        _definition_changed()
+        audit.record(actor, actions.CUSTOM_FIELD_ACTIVATE if active else actions.CUSTOM_FIELD_DEACTIVATE, field,
+                     {"key": field.key})
+    return field
+
+
+@transaction.atomic
+def custom_field_deactivate(*, actor, field: CustomField) -> CustomField:
+    """Hide the field from forms, pages, exports and filters; stored values stay in the archive."""
+    return _custom_field_set_active(actor, field, False)
+
+
+@transaction.atomic
+def custom_field_activate(*, actor, field: CustomField) -> CustomField:
+    return _custom_field_set_active(actor, field, True)
+
+
+@transaction.atomic
+def custom_fields_install_preset(*, actor, preset: str) -> list[CustomField]:
+    """Install a shipped preset's definitions (idempotent: keys already defined are left as they are,
+    so a second run creates nothing and writes no audit entry). Returns the fields created."""
+    from kehu.customers.presets import PRESETS
+
+    require_permission(actor, perms.CUSTOM_FIELDS)
+    if preset not in PRESETS:
+        raise DomainError("unknown_preset", _("没有这个预置方案：%(name)s。") % {"name": preset}, field="preset")
+    taken = set(CustomField.objects.values_list("key", flat=True))
+    start = (CustomField.objects.order_by("-order").values_list("order", flat=True).first() or 0) + 10
+    created = []
+    for index, spec in enumerate(spec for spec in PRESETS[preset].fields if spec["key"] not in taken):
+        created.append(custom_field_create(actor=actor, data={"order": start + 10 * index, **spec}, preset=preset))
+    if created:
+        audit.record(actor, actions.CUSTOM_FIELD_PRESET, None,
+                     {"preset": preset, "created": [f.key for f in created]})
+    return created
+
+
+@transaction.atomic
+def suitability_check(*, actor, customer: Customer, product_risk: str):
+    """May a product of risk ``product_risk`` (R1–R5) be offered to this customer? Investor
+    suitability (适当性管理): the customer's risk-tolerance level comes from the investment preset's
+    ``risk_level`` field; every check is audited with its outcome. Load ``customer`` through a selector."""
+    from kehu.customers.presets import RISK_LEVEL_KEY
+    from kehu.policy.evaluators.suitability import PRODUCT_RISKS, evaluate
+
+    require_permission(actor, perms.VIEW)
+    if product_risk not in PRODUCT_RISKS:
+        raise DomainError("bad_product_risk", _("产品风险等级须为 R1–R5。"), field="product_risk", status=422)
+    level = (customer.custom or {}).get(RISK_LEVEL_KEY) or None
+    decision = evaluate(customer_level=level, product_risk=product_risk)
+    audit.record(actor, actions.SUITABILITY_CHECK, customer,
+                 {"customer_level": level, "product_risk": product_risk, "outcome": decision.outcome,
+                  "may_offer": decision.may_offer})
+    return decision

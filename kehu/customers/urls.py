@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kehu.customers import views, views_merge, views_review
+from kehu.customers import views, views_fields, views_merge, views_review
 
 app_name = "customers"
 urlpatterns = [
@@ -21,4 +21,11 @@ urlpatterns = [
     path("<int:pk>/consents/", views.consent_record, name="consent_record"),
     path("field-permissions/", views.field_matrix, name="field_matrix"),
     path("field-permissions/<int:role_pk>/", views.field_matrix_edit, name="field_matrix_edit"),
+    path("<int:pk>/suitability/", views.suitability, name="suitability"),
+    path("fields/", views_fields.field_list, name="field_list"),
+    path("fields/new/", views_fields.field_new, name="field_new"),
+    path("fields/<int:pk>/edit/", views_fields.field_edit, name="field_edit"),
+    path("fields/<int:pk>/deactivate/", views_fields.field_deactivate, name="field_deactivate"),
+    path("fields/<int:pk>/activate/", views_fields.field_activate, name="field_activate"),
+    path("fields/presets/<str:name>/", views_fields.preset_install, name="field_preset"),
 ]

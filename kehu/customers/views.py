@@ -7,6 +7,8 @@ always POSTed and kept in the session, never put in a URL (SECURITY.md WEB-7).
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
@@ -17,7 +19,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kehu.core import regions
 from kehu.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from kehu.customers import consent, downloads, field_access, filetypes, selectors, services, timeline
+from kehu.customers import (
+    consent,
+    custom_fields,
+    downloads,
+    field_access,
+    filetypes,
+    selectors,
+    services,
+    timeline,
+)
 from kehu.customers import permissions as perms
 from kehu.customers.display import industry_name, region_name
 from kehu.customers.field_access import CONTACT, CUSTOMER
@@ -33,6 +44,8 @@ from kehu.customers.forms import (
 )
 from kehu.customers.listing import capped_count
 from kehu.customers.models import Tag
+from kehu.customers.presets import RISK_LEVEL_KEY
+from kehu.policy.evaluators.suitability import PRODUCT_RISKS, risk_label
 from kehu.web.decorators import permission_required
 
 SEARCH_SESSION_KEY = "kehu_customer_search"
@@ -69,7 +82,9 @@ def customer_list(request):
     form = CustomerFilterForm(request.GET)
     form.is_valid()
     q = request.session.get(SEARCH_SESSION_KEY, "")
-    rows = _adapt(selectors.customers_for, request.user, form.filters(q))
+    definitions = custom_fields.definitions()
+    custom, custom_errors = custom_fields.filters_from(request.GET, definitions)
+    rows = _adapt(selectors.customers_for, request.user, dataclasses.replace(form.filters(q), custom=custom))
     page = form.cleaned_data.get("page") or 1
     window = list(rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
     counted = capped_count(rows)
@@ -82,6 +97,9 @@ def customer_list(request):
         "hidden": field_access.for_user(request.user).hidden(CUSTOMER),
         "contact_hidden": field_access.for_user(request.user).hidden(CONTACT),
         "tags": Tag.objects.values_list("name", flat=True), **_region_options(form.cleaned_data),
+        "custom_filters": [(f, request.GET.get(custom_fields.FILTER_PREFIX + f.key, ""))
+                           for f in custom_fields.filterable(definitions)],
+        "custom_filter_errors": custom_errors.values(),
     })
 
 
@@ -123,7 +141,10 @@ def _detail_page(request, customer, *, attachment_form=None, consent_form=None, 
     plain = services.pii_detail_plaintext(actor=user, customer=customer, contacts=contacts)
     for contact in contacts:
         contact.plain = {f: v for (cid, f), v in plain.items() if cid == contact.pk}
+    definitions = custom_fields.definitions()
     return render(request, "customers/detail.html", {
+        "custom_values": custom_fields.shown_values(customer, definitions),
+        "suitability": any(f.key == RISK_LEVEL_KEY for f in definitions),
         "customer": customer, "contacts": contacts, "events": timeline.events_for(customer, user),
         "history": selectors.field_history(customer, hidden=hidden | {f"contact.{f}" for f in contact_hidden}),
         "region": "" if hidden & {"province", "city", "district"} else region_name(customer),
@@ -205,7 +226,7 @@ def _kept_blank(form, obj) -> dict:
 def customer_edit(request, pk: int):
     customer = _adapt(selectors.customer_for, request.user, pk)
     initial = {**_initial(customer, services.CUSTOMER_FIELDS), "tags": ", ".join(t.name for t in customer.tags.all())}
-    form = apply_field_access(CustomerForm(request.POST or None, initial=initial),
+    form = apply_field_access(CustomerForm(request.POST or None, initial=initial, custom_existing=customer.custom),
                               field_access.for_user(request.user), CUSTOMER, customer)
     if request.method == "POST" and form.is_valid():
         try:
@@ -378,3 +399,23 @@ def field_matrix_edit(request, role_pk: int):
             messages.success(request, _("已保存 %(n)d 项字段权限修改。") % {"n": len(changes)})
             return redirect("customers:field_matrix")
     return render(request, "customers/field_matrix_edit.html", {"role": role, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(perms.VIEW)
+def suitability(request, pk: int):
+    """Investor suitability before offering a product (INFO-8 investment preset): pick the product's
+    risk level, see whether it may be offered and why; every check is audited."""
+    customer = _adapt(selectors.customer_for, request.user, pk)
+    decision, error = None, None
+    if request.method == "POST":
+        try:
+            decision = services.suitability_check(actor=request.user, customer=customer,
+                                                  product_risk=request.POST.get("product_risk", ""))
+        except DomainError as exc:
+            error = exc.message
+    return render(request, "customers/suitability.html", {
+        "customer": customer, "decision": decision, "error": error,
+        "risks": [(risk, risk_label(risk)) for risk in PRODUCT_RISKS],
+        "level": (customer.custom or {}).get(RISK_LEVEL_KEY, ""),
+    }, status=422 if error else 200)
