@@ -281,16 +281,23 @@ def validate_table(actor, table: Table, *, mapping: dict[str, str] | None = None
 
 def import_table(*, actor, table: Table, mode: str, sha256: str, file_name: str,
                  mapping: dict[str, str] | None = None, owner=None,
-                 progress: Callable[[int], None] | None = None) -> Report:
+                 progress: Callable[[int], None] | None = None,
+                 outcome: Callable[[Report], None] | None = None) -> Report:
     """Validate, then import in one transaction. Atomic: nothing imported when any row fails.
     Skip-invalid: the valid rows. The rows go in through ``customer_create_many`` (the bulk
     twin of ``customer_create``), which checks duplicates again inside the transaction, so a
-    customer created by someone else since the validation is refused here, not duplicated."""
+    customer created by someone else since the validation is refused here, not duplicated.
+
+    ``outcome(report)`` records the result (the import job's status): inside the import's
+    transaction when rows were written, so a crash leaves either no customer and an unfinished
+    job, or both committed (CRASH-2); otherwise after the validation."""
     require_permission(actor, perms.IMPORT)
     if mode not in MODES:
         raise DomainError("bad_mode", _("导入方式只能是 atomic 或 skip-invalid。"), field="mode")
     report = validate_table(actor, table, mapping=mapping, progress=progress)
+    outcome = outcome or (lambda _report: None)
     if mode == ATOMIC and report.errors:
+        outcome(report)
         return report
     entries = [(valid.data, valid.contacts) for valid in report.valid]
     try:
@@ -302,9 +309,11 @@ def import_table(*, actor, table: Table, mode: str, sha256: str, file_name: str,
             audit.record(actor, actions.CUSTOMER_IMPORT, None,
                          {"file": file_name, "sha256": sha256, "mode": mode, "rows": report.total,
                           "imported": report.imported, "failed": len(report.failed_rows)})
+            outcome(report)
     except BatchRefused as exc:  # duplicates created concurrently since the validation
         report.imported = 0
         _refused(report, exc.refusals)
+        outcome(report)
     return report
 
 
