@@ -107,44 +107,89 @@ def _stored_ip(ip: str | None) -> str | None:
     return AuditEntry._meta.get_field("ip").get_prep_value(ip) if ip else None
 
 
-def record(actor, action: str, target=None, data: dict | None = None, *, result: str = "ok", reason: str = ""):
-    """Append one entry to the audit chain. ``target`` is a model instance or (type, id, label)."""
-    from kehu.compliance.models import AuditChainHead, AuditEntry
-
+def _check(action: str, result: str) -> None:
     if action not in ACTIONS:
         raise ValueError(f"audit action {action!r} is not registered")
     if result not in RESULTS:
         raise ValueError(f"audit result must be one of {sorted(RESULTS)}, not {result!r}")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the service's transaction")
+
+
+def _entries(actor, action: str, items, *, result: str, reason: str, head):
+    """Unsaved entries for ``items`` ((target, data) pairs), chained one after another from ``head``."""
+    from kehu.compliance.models import AuditEntry
+
     ctx = context.current()
-    head, _created = AuditChainHead.objects.select_for_update().get_or_create(id=1)
     actor = actor if getattr(actor, "is_authenticated", False) else None
-    target_type, target_id, target_repr = _describe(target)
-    entry = AuditEntry(
-        seq=head.seq + 1,
-        occurred_at=clock.now(),
-        actor=actor,
-        actor_name=actor.username[:150] if actor else "",
-        actor_roles=",".join(sorted(actor.role_codes))[:300] if actor else "",
-        action=action,
-        result=result,
-        target_type=_escape(target_type, 64),
-        target_id=_escape(target_id, 64),
-        target_repr=_escape(target_repr, 200),
-        data=_normalise(data),
-        reason=_escape(reason or ""),
-        request_id=ctx.request_id[:64],
-        ip=_stored_ip(ctx.ip),
-        user_agent=_escape(ctx.user_agent, 300),
-        channel=ctx.channel[:10],
-        prev_hash=head.hash,
-    )
-    entry.hash = chain_hash(entry)
-    entry.save(force_insert=True)
-    head.seq, head.hash = entry.seq, entry.hash
+    actor_name = actor.username[:150] if actor else ""
+    actor_roles = ",".join(sorted(actor.role_codes))[:300] if actor else ""
+    request_id, ip = ctx.request_id[:64], _stored_ip(ctx.ip)
+    user_agent, channel, reason = _escape(ctx.user_agent, 300), ctx.channel[:10], _escape(reason or "")
+    seq, prev_hash = head.seq, head.hash
+    entries = []
+    for target, data in items:
+        target_type, target_id, target_repr = _describe(target)
+        seq += 1
+        entry = AuditEntry(
+            seq=seq,
+            occurred_at=clock.now(),
+            actor=actor,
+            actor_name=actor_name,
+            actor_roles=actor_roles,
+            action=action,
+            result=result,
+            target_type=_escape(target_type, 64),
+            target_id=_escape(target_id, 64),
+            target_repr=_escape(target_repr, 200),
+            data=_normalise(data),
+            reason=reason,
+            request_id=request_id,
+            ip=ip,
+            user_agent=user_agent,
+            channel=channel,
+            prev_hash=prev_hash,
+        )
+        entry.hash = prev_hash = chain_hash(entry)
+        entries.append(entry)
+    return entries
+
+
+def _locked_head():
+    from kehu.compliance.models import AuditChainHead
+
+    return AuditChainHead.objects.select_for_update().get_or_create(id=1)[0]
+
+
+def _advance(head, entries) -> None:
+    head.seq, head.hash = entries[-1].seq, entries[-1].hash
     head.save(update_fields=["seq", "hash"])
+
+
+def record(actor, action: str, target=None, data: dict | None = None, *, result: str = "ok", reason: str = ""):
+    """Append one entry to the audit chain. ``target`` is a model instance or (type, id, label)."""
+    _check(action, result)
+    head = _locked_head()
+    (entry,) = _entries(actor, action, [(target, data)], result=result, reason=reason, head=head)
+    entry.save(force_insert=True)
+    _advance(head, entries=[entry])
     return entry
+
+
+def record_many(actor, action: str, items, *, result: str = "ok", reason: str = "", batch_size: int = 500) -> list:
+    """Append one entry per (target, data) in ``items``, as ``record`` would one by one, in one
+    locked pass: the head is locked once, the chain computed in memory, the rows bulk-inserted."""
+    from kehu.compliance.models import AuditEntry
+
+    _check(action, result)
+    items = list(items)
+    if not items:
+        return []
+    head = _locked_head()
+    entries = _entries(actor, action, items, result=result, reason=reason, head=head)
+    AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
+    _advance(head, entries)
+    return entries
 
 
 @dataclass(frozen=True)

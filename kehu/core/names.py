@@ -37,9 +37,12 @@ def _fold(text: str) -> str:
     """
     while True:
         folded = unicodedata.normalize("NFKC", text)
-        folded = "".join(
-            ch for ch in folded if not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
-        )
+        # Fast path: every whitespace and Cf character is non-printable except the ASCII space,
+        # so a printable text without spaces has nothing to remove (most names).
+        if not (folded.isprintable() and " " not in folded):
+            folded = "".join(
+                ch for ch in folded if not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+            )
         if folded == text:
             return text
         text = folded

@@ -1,7 +1,8 @@
 """Customer import (INFO-9, WEB-6, CRASH-2): map headers, validate every row through the same
 forms as the pages and the API, report row-level errors, then import all-or-nothing or skipping
-invalid rows. Every customer goes through ``customer_create(entry_point="import")`` so the
-duplicate policy for imports applies; one IMPORT audit entry is written in the same transaction.
+invalid rows. The customers go in through ``customer_create_many(entry_point="import")``, the
+bulk twin of ``customer_create``, so the duplicate policy for imports applies; one IMPORT audit
+entry is written in the same transaction.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from kehu.compliance import actions, audit
 from kehu.core import masking, regions, validators
 from kehu.core.errors import DomainError
 from kehu.core.industries import INDUSTRIES
-from kehu.core.names import normalize_company_name, normalize_person_name
 from kehu.customers import custom_fields, field_access
 from kehu.customers import permissions as perms
+from kehu.customers.duplicates import ArchiveKeys, claimed_keys, identity_keys
 from kehu.customers.forms import CUSTOM_PREFIX, ContactForm, CustomerForm
 from kehu.customers.models import Gender, ImportJob, Kind, Scale, Source, Stage
-from kehu.customers.services import check_duplicates, customer_create
+from kehu.customers.services import BatchRefused, check_duplicates, customer_create_many
 from kehu.customers.tabular import Table, neutralise, read_table
 from kehu.org.access import require_permission
 
@@ -224,13 +225,19 @@ def _shown(target: str, value: str, custom_kinds: dict[str, str] | None = None) 
     return masking.mask(kind, value) if kind and value else value
 
 
-def _file_keys(data: dict) -> list[tuple[str, str]]:
-    keys = [("name", f"{data.get('kind')}:{_normalised_name(data)}")]
-    if data.get("credit_code"):
-        keys.append(("credit_code", data["credit_code"]))
-    if data.get("mobile"):
-        keys.append(("mobile", data["mobile"]))
-    return keys
+class Rebound:
+    """One form of ``form_class``, bound again for each row. Django deep-copies every field of a
+    form for each new instance, which was most of a row's validation cost in an import; nothing
+    here changes a field while cleaning, so one copy serves every row. Each row is cleaned in
+    full (every field's clean, the ``clean_<field>`` methods, ``clean()``), as by a new form."""
+
+    def __init__(self, form_class, **options):
+        self.form = form_class({}, **options)
+
+    def __call__(self, data: dict):
+        self.form.data = data
+        self.form._errors = None  # the next ``errors`` / ``is_valid()`` runs full_clean on ``data``
+        return self.form
 
 
 class Validator:
@@ -240,6 +247,8 @@ class Validator:
         self.actor = actor
         self.headers = table.headers
         self.custom_fields = custom_fields.definitions()
+        self.customer_form = Rebound(CustomerForm, custom_fields_in_force=self.custom_fields)
+        self.contact_form = Rebound(ContactForm)
         self.custom_kinds = {CUSTOM + f.key: str(f.type) for f in self.custom_fields
                              if f.type in custom_fields.PERSONAL_TYPES}  # mobile / email values masked in reports
         self.custom_labels = {CUSTOM + f.key: f.label for f in self.custom_fields}
@@ -265,7 +274,7 @@ class Validator:
             errors.append(RowError(number, self._header(target), _shown(target, raw.get(target, ""), self.custom_kinds),
                                    str(message)))
 
-        form = CustomerForm(_convert(customer), custom_fields_in_force=self.custom_fields)
+        form = self.customer_form(_convert(customer))
         if not form.is_valid():
             custom_messages = set(form.custom_errors.values())
             for key, message in form.custom_errors.items():
@@ -276,7 +285,7 @@ class Validator:
                 fail(name if name != "__all__" else "name", messages[0])
         contacts: tuple[dict, ...] = ()
         if contact:
-            contact_form = ContactForm(contact)
+            contact_form = self.contact_form(contact)
             if contact_form.is_valid():
                 contacts = (contact_form.cleaned_data,)
             else:
@@ -286,12 +295,12 @@ class Validator:
             return None, errors
         return ValidRow(number, form.cleaned_data, contacts), errors
 
-    def check_duplicates(self, row: ValidRow, existing: _ExistingKeys) -> list[RowError]:
+    def check_duplicates(self, row: ValidRow, existing: ArchiveKeys) -> list[RowError]:
         """Within the file first (the earlier row wins), then the archive, through the service's
         check so the message and the policy's action for imports are the same as everywhere."""
         data = row.data
         errors: list[RowError] = []
-        for key in _file_keys(data):
+        for key in identity_keys(data):
             if key in self.seen:
                 errors.append(RowError(row.row, self._header(key[0]), _shown(key[0], data.get(key[0], "")),
                                        _("与文件第 %(row)d 行重复。") % {"row": self.seen[key]}))
@@ -301,52 +310,9 @@ class Validator:
                 check_duplicates(actor=self.actor, data=data, entry_point="import", confirmed=False)
             except DomainError as exc:
                 return [RowError(row.row, self._header("name"), data["name"], str(exc.message))]
-        for key in _file_keys(data):
-            self.seen[key] = row.row
+        for key in claimed_keys(data, row.contacts):
+            self.seen.setdefault(key, row.row)
         return errors
-
-
-class _ExistingKeys:
-    """The file's names, credit codes and mobiles already in the archive, fetched in a few batched
-    queries, so only rows that may be duplicates pay for the full per-row check."""
-
-    BATCH = 500
-
-    def __init__(self, rows: list[ValidRow]):
-        from kehu.core.protected import protected_lookup
-        from kehu.customers.models import Contact, Customer
-
-        everyone = Customer._base_manager
-        self.credit_codes = self._fetch(everyone, "credit_code", {r.data["credit_code"] for r in rows
-                                                                  if r.data.get("credit_code")})
-        self.names = self._fetch(everyone, "name_normalized", {_normalised_name(r.data) for r in rows})
-        index_of = {}
-        for row in rows:
-            if row.data.get("mobile"):
-                ((column, index),) = protected_lookup(Customer, "mobile", row.data["mobile"]).items()
-                index_of[row.data["mobile"]] = index
-        self.mobile_column = column if index_of else ""
-        wanted = set(index_of.values())
-        found = self._fetch(everyone, self.mobile_column, wanted) if wanted else set()
-        found |= self._fetch(Contact._base_manager, self.mobile_column, wanted) if wanted else set()
-        self.mobiles = {m for m, index in index_of.items() if index in found}
-
-    def _fetch(self, manager, column: str, values: set[str]) -> set[str]:
-        values = list(values)
-        hits: set[str] = set()
-        for start in range(0, len(values), self.BATCH):
-            chunk = values[start:start + self.BATCH]
-            hits.update(manager.filter(**{f"{column}__in": chunk}).values_list(column, flat=True))
-        return hits
-
-    def may_match(self, data: dict) -> bool:
-        return (data.get("credit_code") in self.credit_codes or _normalised_name(data) in self.names
-                or data.get("mobile") in self.mobiles)
-
-
-def _normalised_name(data: dict) -> str:
-    normalise = normalize_person_name if data.get("kind") == Kind.INDIVIDUAL else normalize_company_name
-    return normalise(data["name"])
 
 
 def refuse_forbidden_columns(actor, table: Table, validator: Validator) -> None:
@@ -385,7 +351,7 @@ def validate_table(actor, table: Table, *, mapping: dict[str, str] | None = None
         report.errors.extend(errors)
         if progress and index % PROGRESS_EVERY == 0:
             progress(index)
-    existing = _ExistingKeys(candidates)
+    existing = ArchiveKeys([row.data for row in candidates])
     for row in candidates:
         errors = validator.check_duplicates(row, existing)
         if errors:
@@ -396,40 +362,49 @@ def validate_table(actor, table: Table, *, mapping: dict[str, str] | None = None
     return report
 
 
-class _AtomicAbort(Exception):
-    """Raised inside the transaction to roll every row back in atomic mode."""
-
-
 def import_table(*, actor, table: Table, mode: str, sha256: str, file_name: str,
                  mapping: dict[str, str] | None = None, owner=None,
-                 progress: Callable[[int], None] | None = None) -> Report:
-    """Validate, then import. Atomic: one transaction, nothing imported when any row fails.
-    Skip-invalid: the valid rows in one transaction, each in its own savepoint."""
+                 progress: Callable[[int], None] | None = None,
+                 outcome: Callable[[Report], None] | None = None) -> Report:
+    """Validate, then import in one transaction. Atomic: nothing imported when any row fails.
+    Skip-invalid: the valid rows. The rows go in through ``customer_create_many`` (the bulk
+    twin of ``customer_create``), which checks duplicates again inside the transaction, so a
+    customer created by someone else since the validation is refused here, not duplicated.
+
+    ``outcome(report)`` records the result (the import job's status): inside the import's
+    transaction when rows were written, so a crash leaves either no customer and an unfinished
+    job, or both committed (CRASH-2); otherwise after the validation."""
     require_permission(actor, perms.IMPORT)
     if mode not in MODES:
         raise DomainError("bad_mode", _("导入方式只能是 atomic 或 skip-invalid。"), field="mode")
     report = validate_table(actor, table, mapping=mapping, progress=progress)
+    outcome = outcome or (lambda _report: None)
     if mode == ATOMIC and report.errors:
+        outcome(report)
         return report
+    entries = [(valid.data, valid.contacts) for valid in report.valid]
     try:
         with transaction.atomic():
-            for valid in report.valid:
-                try:
-                    customer_create(actor=actor, data=valid.data, entry_point="import", owner=owner,
-                                    contacts=valid.contacts)
-                except DomainError as exc:  # a duplicate created concurrently since the validation
-                    report.errors.append(RowError(valid.row, report.name_column, valid.data["name"],
-                                                  str(exc.message)))
-                    if mode == ATOMIC:
-                        raise _AtomicAbort from exc
-                    continue
-                report.imported += 1
+            created, refusals = customer_create_many(actor=actor, entries=entries, entry_point="import",
+                                                     owner=owner, all_or_nothing=mode == ATOMIC)
+            report.imported = sum(1 for customer in created if customer is not None)
+            _refused(report, refusals)
             audit.record(actor, actions.CUSTOMER_IMPORT, None,
                          {"file": file_name, "sha256": sha256, "mode": mode, "rows": report.total,
                           "imported": report.imported, "failed": len(report.failed_rows)})
-    except _AtomicAbort:
+            outcome(report)
+    except BatchRefused as exc:  # duplicates created concurrently since the validation
         report.imported = 0
+        _refused(report, exc.refusals)
+        outcome(report)
     return report
+
+
+def _refused(report: Report, refusals: dict[int, DomainError]) -> None:
+    for index, exc in refusals.items():
+        valid = report.valid[index]
+        report.errors.append(RowError(valid.row, report.name_column, valid.data["name"], str(exc.message)))
+    report.errors.sort(key=lambda e: e.row)
 
 
 def import_file(*, actor, data: bytes, file_name: str, mode: str, dry_run: bool,

@@ -47,39 +47,52 @@ def job_for(user, job_id: int) -> ImportJob:
 
 
 def job_run(job: ImportJob) -> ImportJob:
-    """Run a job to its end: validate (dry run) or import; bad input ends as a failed job, not an exception."""
+    """Run a job to its end: validate (dry run) or import; bad input ends as a failed job, not an exception.
+
+    Safe to run again after a crash (the task is re-enqueued, CRASH-2): a finished job is left as
+    it is, and an import job is marked done in the import's own transaction, so a job killed
+    mid-import has imported nothing and still has its file."""
+    if job.status in (ImportJob.DONE, ImportJob.FAILED):
+        return job
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.VALIDATING)
 
     def progress(done: int) -> None:
         ImportJob.objects.filter(pk=job.pk).update(processed=done)
 
-    try:
-        table = read_table(Path(job.file_path).read_bytes())
-        job.total = len(table.rows)
-        ImportJob.objects.filter(pk=job.pk).update(total=job.total)
-        if job.dry_run:
-            report = validate_table(job.created_by, table, progress=progress)
-        else:
-            report = import_table(actor=job.created_by, table=table, mode=job.mode, sha256=job.sha256,
-                                  file_name=job.original_name, progress=progress)
+    def finish(report, table) -> None:
         job.report = report.as_dict()
         if report.errors:
             rejected = Path(job.file_path).with_suffix(".rejected.xlsx")
             rejected.write_bytes(rejected_rows_xlsx(table, report))
             os.chmod(rejected, 0o600)
             job.report["rejected_file"] = str(rejected)
-        job.status = ImportJob.DONE
+        _save_end(job, ImportJob.DONE)
+
+    try:
+        table = read_table(Path(job.file_path).read_bytes())
+        job.total = len(table.rows)
+        ImportJob.objects.filter(pk=job.pk).update(total=job.total)
+        if job.dry_run:
+            finish(validate_table(job.created_by, table, progress=progress), table)
+        else:
+            import_table(actor=job.created_by, table=table, mode=job.mode, sha256=job.sha256,
+                         file_name=job.original_name, progress=progress,
+                         outcome=lambda report: finish(report, table))
     except DomainError as exc:
         job.report = {"fatal": str(exc.message), "errors": []}
-        job.status = ImportJob.FAILED
+        _save_end(job, ImportJob.FAILED)
+    if not job.dry_run:
+        Path(job.file_path).unlink(missing_ok=True)  # the data now lives in the archive (or was refused)
+    return job
+
+
+def _save_end(job: ImportJob, status: str) -> None:
+    job.status = status
     job.processed = job.total
     job.imported = job.report.get("imported", 0)
     job.failed = job.report.get("failed", 0)
     job.finished_at = clock.now()
     job.save(update_fields=["report", "status", "processed", "imported", "failed", "finished_at", "total"])
-    if not job.dry_run:
-        Path(job.file_path).unlink(missing_ok=True)  # the data now lives in the archive (or was refused)
-    return job
 
 
 def job_import_after_dry_run(*, actor, job: ImportJob, mode: str) -> ImportJob:

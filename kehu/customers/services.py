@@ -15,7 +15,7 @@ from kehu.core import clock, masking
 from kehu.core.errors import Conflict, DomainError, NotFound
 from kehu.customers import consent, field_access, filetypes, storage
 from kehu.customers import permissions as perms
-from kehu.customers.duplicates import DuplicateHit, find_duplicates
+from kehu.customers.duplicates import ArchiveKeys, DuplicateHit, claimed_keys, find_duplicates, identity_keys
 from kehu.customers.keys import set_contact_keys, set_customer_keys
 from kehu.customers.models import (
     Attachment,
@@ -89,6 +89,30 @@ def _shown(customer_or_contact, field: str) -> str:
     return str(value)
 
 
+def _new_customer(*, actor, owner, data: dict) -> Customer:
+    """An unsaved customer from a validated CustomerForm's cleaned_data, keys computed."""
+    customer = Customer(created_by=actor, owner=owner, department=owner.department, received_at=clock.now())
+    for field in CUSTOMER_FIELDS:
+        if field in data:
+            setattr(customer, field, data[field] if data[field] is not None else "")
+    if customer.birthday == "":
+        customer.birthday = None
+    customer.custom = data.get("custom") or {}
+    set_customer_keys(customer)
+    return customer
+
+
+def _primary_index(contacts: tuple[dict, ...]) -> int:
+    """A customer's first contact is its primary one unless one is marked."""
+    marked = [i for i, c in enumerate(contacts) if c.get("is_primary")]
+    return marked[0] if marked else 0
+
+
+def _create_audit_data(customer: Customer, *, entry_point: str, owner, contacts: int, confirmed: bool) -> dict:
+    return {"kind": customer.kind, "entry_point": entry_point, "owner": owner.username,
+            "contacts": contacts, "duplicate_confirmed": confirmed}
+
+
 @transaction.atomic
 def customer_create(*, actor, data: dict, entry_point: str = "web", confirmed_duplicate: bool = False,
                     owner=None, contacts: tuple[dict, ...] = ()) -> Customer:
@@ -100,24 +124,108 @@ def customer_create(*, actor, data: dict, entry_point: str = "web", confirmed_du
         _require_writable_on_create(actor, field_access.CONTACT, contact_data)
     check_duplicates(actor=actor, data=data, entry_point=entry_point, confirmed=confirmed_duplicate)
     owner = owner or actor
-    customer = Customer(created_by=actor, owner=owner, department=owner.department, received_at=clock.now())
-    for field in CUSTOMER_FIELDS:
-        if field in data:
-            setattr(customer, field, data[field] if data[field] is not None else "")
-    if customer.birthday == "":
-        customer.birthday = None
-    customer.custom = data.get("custom") or {}
-    set_customer_keys(customer)
+    customer = _new_customer(actor=actor, owner=owner, data=data)
     customer.save()
     _set_tags(customer, data.get("tags", []))
-    marked = [i for i, c in enumerate(contacts) if c.get("is_primary")]
-    primary = marked[0] if marked else 0  # a customer's first contact is its primary one unless one is marked
+    primary = _primary_index(contacts)
     for index, contact_data in enumerate(contacts):
         _contact_insert(customer, {**contact_data, "is_primary": index == primary})
     audit.record(actor, actions.CUSTOMER_CREATE, customer,
-                 {"kind": customer.kind, "entry_point": entry_point, "owner": owner.username,
-                  "contacts": len(contacts), "duplicate_confirmed": confirmed_duplicate})
+                 _create_audit_data(customer, entry_point=entry_point, owner=owner, contacts=len(contacts),
+                                    confirmed=confirmed_duplicate))
     return customer
+
+
+class BatchRefused(Conflict):
+    """Some customers of an all-or-nothing batch are refused; ``refusals`` maps their index in
+    the batch to the refusal (the same error ``customer_create`` would raise for each)."""
+
+    def __init__(self, refusals: dict[int, DomainError]):
+        first = refusals[min(refusals)]
+        super().__init__("batch_refused", first.message, field=first.field,
+                         details={"refused": sorted(refusals)})
+        self.refusals = refusals
+
+
+def _batch_refusals(*, actor, entries, entry_point: str) -> dict[int, DomainError]:
+    """What ``customer_create`` would refuse if the entries were created one after another:
+    the archive is read on whole batches (``ArchiveKeys``), only candidates get the full check
+    (so the message and the policy's action are the same), and an entry that repeats an earlier
+    entry of the batch is refused as a duplicate of it."""
+    refusals: dict[int, DomainError] = {}
+    archive = ArchiveKeys([data for data, _contacts in entries])
+    claimed: dict[tuple[str, str], int] = {}
+    for index, (data, contacts) in enumerate(entries):
+        earlier = next((claimed[k] for k in identity_keys(data) if k in claimed), None)
+        if earlier is not None:
+            refusals[index] = Conflict("duplicate", _("与同批第 %(n)d 条重复，不能新建。") % {"n": earlier + 1},
+                                       field="name")
+            continue
+        if archive.may_match(data):
+            try:
+                check_duplicates(actor=actor, data=data, entry_point=entry_point, confirmed=False)
+            except DomainError as exc:
+                refusals[index] = exc
+                continue
+        for key in claimed_keys(data, contacts):
+            claimed.setdefault(key, index)
+    return refusals
+
+
+def _link_tags(customers: list[Customer], names_of: list[list[str]]) -> None:
+    wanted = sorted({name for names in names_of for name in names})
+    tags = {tag.name: tag for tag in Tag.objects.filter(name__in=wanted)}
+    for name in wanted:
+        if name not in tags:
+            tags[name] = Tag.objects.get_or_create(name=name)[0]
+    links = [Customer.tags.through(customer_id=customer.pk, tag_id=tags[name].pk)
+             for customer, names in zip(customers, names_of, strict=True) for name in names]
+    Customer.tags.through.objects.bulk_create(links, batch_size=BULK_BATCH)
+
+
+BULK_BATCH = 500
+
+
+@transaction.atomic
+def customer_create_many(*, actor, entries: list[tuple[dict, tuple[dict, ...]]], entry_point: str = "import",
+                         owner=None, all_or_nothing: bool = True) -> tuple[list[Customer | None], dict[int, DomainError]]:
+    """Create many customers, each exactly as ``customer_create`` would (same fields, keys,
+    contacts, tags, duplicate policy and one CUSTOMER_CREATE audit entry each), in bulk: the
+    duplicate check runs on whole batches, rows go in with ``bulk_create`` and the audit chain is
+    appended in one locked pass per batch.
+
+    ``entries`` are (cleaned customer data, cleaned contacts). Returns the created customer for
+    each entry (None where refused) and the refusals by index. ``all_or_nothing``: any refusal
+    raises :class:`BatchRefused` and nothing is written."""
+    require_permission(actor, perms.CREATE)
+    for data, contacts in entries:  # the field matrix (SEC-3) holds here as in customer_create
+        _require_writable_on_create(actor, field_access.CUSTOMER, data)
+        for contact_data in contacts:
+            _require_writable_on_create(actor, field_access.CONTACT, contact_data)
+    refusals = _batch_refusals(actor=actor, entries=entries, entry_point=entry_point)
+    if refusals and all_or_nothing:
+        raise BatchRefused(refusals)
+    owner = owner or actor
+    created: list[Customer | None] = [None] * len(entries)
+    chosen = [i for i in range(len(entries)) if i not in refusals]
+    for start in range(0, len(chosen), BULK_BATCH):
+        batch = chosen[start:start + BULK_BATCH]
+        customers = [_new_customer(actor=actor, owner=owner, data=entries[i][0]) for i in batch]
+        Customer.objects.bulk_create(customers)
+        _link_tags(customers, [entries[i][0].get("tags", []) for i in batch])
+        contacts = []
+        for customer, i in zip(customers, batch, strict=True):
+            given = entries[i][1]
+            primary = _primary_index(given)
+            contacts += [_new_contact(customer, {**data, "is_primary": n == primary}) for n, data in enumerate(given)]
+        Contact.objects.bulk_create(contacts)
+        audit.record_many(actor, actions.CUSTOMER_CREATE, [
+            (customer, _create_audit_data(customer, entry_point=entry_point, owner=owner,
+                                          contacts=len(entries[i][1]), confirmed=False))
+            for customer, i in zip(customers, batch, strict=True)])
+        for customer, i in zip(customers, batch, strict=True):
+            created[i] = customer
+    return created, refusals
 
 
 @transaction.atomic
@@ -214,14 +322,20 @@ def _comparable(obj, field: str):
     return _normal(value)
 
 
-def _contact_insert(customer: Customer, data: dict) -> Contact:
+def _new_contact(customer: Customer, data: dict) -> Contact:
+    """An unsaved contact of ``customer`` from a validated ContactForm's cleaned_data, keys computed."""
     contact = Contact(customer=customer)
     for field in CONTACT_FIELDS:
         if field in data:
             setattr(contact, field, data[field] if data[field] is not None else ("" if field != "birthday" else None))
+    set_contact_keys(contact)
+    return contact
+
+
+def _contact_insert(customer: Customer, data: dict) -> Contact:
+    contact = _new_contact(customer, data)
     if contact.is_primary:
         customer.contacts.filter(is_primary=True).update(is_primary=False)
-    set_contact_keys(contact)
     contact.save()
     return contact
 

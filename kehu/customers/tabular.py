@@ -2,7 +2,7 @@
 
 The type is decided by the content, never by the file name: an .xlsx is a zip holding
 ``[Content_Types].xml`` and ``xl/workbook.xml``; a .csv is anything that decodes as text without
-NUL bytes. A zip's declared uncompressed sizes are summed BEFORE openpyxl opens it, so a zip bomb
+NUL bytes. A zip's declared uncompressed sizes are summed BEFORE a reader (python-calamine, or openpyxl) opens it, so a zip bomb
 is refused without being inflated.
 
 CSV encodings: what Excel writes on Chinese Windows is GBK (a subset of GB18030) or, with
@@ -75,21 +75,42 @@ def _collect(raw_rows) -> tuple[list[str], list[tuple[int, list[str]]]]:
 
 
 def _read_xlsx(data: bytes) -> Table:
-    from openpyxl import load_workbook
-
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > MAX_UNPACKED_BYTES:
             raise _refuse("unpacked_too_large", _("Excel 文件解压后超过 %(mb)d MB，已拒绝。") % {"mb": MAX_UNPACKED_BYTES >> 20})
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raw_rows = _xlsx_rows(data)
+    except Exception as exc:  # both readers raise many types for a damaged workbook
         raise _refuse("bad_xlsx", _("无法读取该 Excel 文件，请用 Excel 另存为 .xlsx 后重试。")) from exc
+    headers, rows = _collect(raw_rows)
+    return Table("xlsx", headers, rows)
+
+
+def _xlsx_rows(data: bytes) -> list:
+    """The first worksheet's cell values from A1, row by row (empty rows included, so the
+    numbering follows the sheet). python-calamine (Rust) reads about 20 times faster than
+    openpyxl; openpyxl is the fallback where calamine is not installed."""
     try:
-        headers, rows = _collect(workbook.worksheets[0].iter_rows(values_only=True))
+        from python_calamine import CalamineWorkbook, SheetTypeEnum
+    except ImportError:  # pragma: no cover - calamine is a declared dependency
+        return _openpyxl_rows(data)
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    try:
+        sheets = [m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]  # as openpyxl's worksheets
+        return workbook.get_sheet_by_name(sheets[0]).to_python(skip_empty_area=False)
     finally:
         workbook.close()
-    return Table("xlsx", headers, rows)
+
+
+def _openpyxl_rows(data: bytes) -> list:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        return list(workbook.worksheets[0].iter_rows(values_only=True))
+    finally:
+        workbook.close()
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
