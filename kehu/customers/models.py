@@ -76,6 +76,8 @@ class Customer(TimeStampedModel):
     name_normalized = models.CharField(max_length=200, db_index=True, editable=False)
     name_pinyin = models.CharField(max_length=400, blank=True, editable=False)
     name_initials = models.CharField(max_length=200, blank=True, editable=False)
+    # CJK characters and adjacent pairs of name and short name (keys.cjk_bigrams): 1-2 character searches.
+    name_bigrams = models.TextField(blank=True, default="", editable=False)
 
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
     industry = models.CharField(_("行业"), max_length=1, blank=True)
