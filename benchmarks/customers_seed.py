@@ -105,6 +105,19 @@ def _copy_lines(rows) -> str:
     return "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows)
 
 
+NAME_KEYS: dict[str, object] = {}  # company name → PinyinKeys, filled before the row workers are forked
+
+
+def all_company_names() -> list[str]:
+    return [p + s + t + x for p in PLACES for s in STEMS for t in TRADES for x in SUFFIXES]
+
+
+def name_keys(names: list[str]) -> list:
+    from kehu.core.pinyin import pinyin_keys
+
+    return [pinyin_keys(name) for name in names]
+
+
 def build_chunk(args: tuple[int, int, list[tuple[int, int]]]):
     """Database values of one chunk's customers (ids ``start+1…``) and contacts (runs in a worker).
 
@@ -122,9 +135,15 @@ def build_chunk(args: tuple[int, int, list[tuple[int, int]]]):
     from kehu.customers.factories import credit_code
     from kehu.customers.models import Contact, Customer
 
-    # Generated names repeat (about 240,000 distinct): remember the keys of each, they are a pure function.
+    # Generated names repeat (about 240,000 distinct): their keys were computed once, before the fork
+    # (NAME_KEYS); keys are a pure function of the name, so looking them up gives what computing would.
     if not hasattr(keys.pinyin_keys, "cache_info"):
-        keys.pinyin_keys = functools.lru_cache(maxsize=400_000)(pinyin.pinyin_keys)
+        compute = functools.lru_cache(maxsize=50_000)(pinyin.pinyin_keys)
+
+        def cached(text, *, person=False):
+            return NAME_KEYS.get(text) if not person and text in NAME_KEYS else compute(text, person=person)
+        cached.cache_info = compute.cache_info
+        keys.pinyin_keys = cached
     rng = random.Random(start)
     customer_fields, contact_fields = _columns(Customer, with_id=True), _columns(Contact, with_id=False)
     customer_template = dict(zip([f.attname for f in customer_fields],
@@ -179,14 +198,18 @@ class Loader:
         if self.connection.vendor != "postgresql":
             return
         with self.connection.cursor() as cursor:
-            # Secondary indexes (not those behind a primary key or unique constraint) are rebuilt after the load.
+            # Secondary indexes (not those behind a primary key or unique constraint) are rebuilt after the
+            # load. Their definitions are kept in the database too, so an interrupted load can be resumed.
+            cursor.execute("CREATE TABLE IF NOT EXISTS bench_seed_indexes (definition text PRIMARY KEY)")
             cursor.execute("""
                 SELECT i.indexname, i.indexdef FROM pg_indexes i
                 WHERE i.tablename = ANY(%s) AND NOT EXISTS (
                     SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)""", [list(TABLES)])
             for name, definition in cursor.fetchall():
-                self.dropped.append(definition)
+                cursor.execute("INSERT INTO bench_seed_indexes VALUES (%s) ON CONFLICT DO NOTHING", [definition])
                 cursor.execute(f'DROP INDEX "{name}"')
+            cursor.execute("SELECT definition FROM bench_seed_indexes")
+            self.dropped = [row[0] for row in cursor.fetchall()]
             cursor.execute("SET session_replication_role = replica")  # no FK triggers for this session's load
             cursor.execute("SET synchronous_commit = off")
 
@@ -215,6 +238,7 @@ class Loader:
                 began = time.perf_counter()
                 cursor.execute(definition)
                 print(f"  {definition[:90]}… {time.perf_counter() - began:.0f} s", flush=True)
+            cursor.execute("DROP TABLE bench_seed_indexes")
             cursor.execute("VACUUM ANALYZE")
 
 
@@ -268,9 +292,15 @@ def main() -> None:
     first = (Customer._base_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
     chunks = [(start, min(CHUNK, first - 1 + rows - start), owners) for start in range(first - 1, first - 1 + rows, CHUNK)]
     connections.close_all()  # the workers are forked: none may inherit the parent's connection
+    began, done = time.perf_counter(), 0
+    names = all_company_names()
+    with multiprocessing.get_context("fork").Pool(options.workers) as pool:
+        batches = [names[i:i + 5_000] for i in range(0, len(names), 5_000)]
+        for batch, computed in zip(batches, pool.imap(name_keys, batches), strict=True):
+            NAME_KEYS.update(zip(batch, computed, strict=True))
+    print(f"keys of {len(NAME_KEYS):,} distinct company names in {time.perf_counter() - began:.0f} s", flush=True)
     loader = Loader(connection)
     loader.begin()
-    began, done = time.perf_counter(), 0
     with multiprocessing.get_context("fork").Pool(options.workers) as pool:
         for count, customers, contacts in pool.imap(build_chunk, chunks):
             loader.write(customers, contacts)

@@ -91,7 +91,7 @@ def customer_search(request):
 @require_GET
 @permission_required(perms.VIEW)
 def customer_detail(request, pk: int):
-    customer = _adapt(selectors.customer_for, request.user, pk)
+    customer = _adapt(selectors.customer_detail_for, request.user, pk)
     services.customer_viewed(actor=request.user, customer=customer)
     contacts = list(selectors.contacts_of(customer))
     return render(request, "customers/detail.html", {
