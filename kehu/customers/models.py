@@ -123,7 +123,9 @@ class Customer(TimeStampedModel):
     last_reviewed_at = models.DateTimeField(_("最近核实"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
-    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
+    # Indexed for the deleted rows only (customers_deleted): an index on every row's NULL made SQLite,
+    # without statistics, sort the whole table for each list page (docs/performance.md "Customer search").
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ScopedManager(owner="owner", department="department", shared="team_members")
 
@@ -137,6 +139,7 @@ class Customer(TimeStampedModel):
             models.Index(fields=["tier", "stage"]),
             models.Index(fields=["province", "city", "district"]),
             models.Index(fields=["industry"]),
+            models.Index(fields=["deleted_at"], name="customers_deleted", condition=Q(deleted_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
