@@ -7,7 +7,7 @@
 
 Modes:
 - ``queryset`` (default): what the list view runs, without HTTP: ``selectors.customers_for`` (scope, filters,
-  search, owner, tags, primary contacts), the first window of 21 rows and the capped count; the detail case
+  search, owner, tags, primary contacts) and ``listing.counted_window`` (capped count, first window of 21); the detail case
   runs ``customer_detail_for`` and the timeline.
 - ``client``: the real pages through Django's test client, signed in (sessions, middleware, templates).
 - ``http``: the same pages over HTTP from ``kehu serve`` (gunicorn, one worker, one thread) started on a
@@ -138,7 +138,7 @@ def main() -> None:
     from django.urls import reverse
 
     from kehu.customers import selectors, timeline
-    from kehu.customers.listing import capped_count
+    from kehu.customers.listing import counted_window
     from kehu.customers.models import Contact, Customer
     from kehu.org.models import User
 
@@ -174,9 +174,7 @@ def main() -> None:
 
         def run():
             if pages is None:
-                rows = selectors.customers_for(user, selectors.CustomerFilters(q=state["query"]))
-                list(rows[:21])
-                capped_count(rows)
+                counted_window(selectors.customers_for(user, selectors.CustomerFilters(q=state["query"])), 0, 21)
             else:
                 pages.get(user, reverse("customers:list"))
         return prepare, run

@@ -34,3 +34,23 @@ def keyset_page(queryset: QuerySet, *, before_id: int | None = None, size: int =
     more = len(rows) > size
     rows = rows[:size]
     return rows, (rows[-1].pk if more else None)
+
+
+SPARSE = 1_000  # at most this many matches: the page is read from the ids the count already read
+
+
+def counted_window(queryset: QuerySet, start: int, stop: int, cap: int = COUNT_CAP) -> tuple[list, CappedCount]:
+    """Rows ``[start:stop]`` of ``queryset`` in its order, and its capped count, in two queries.
+
+    The count reads at most cap + 1 ids. When they are few (≤ SPARSE), the window is read among them
+    (``id IN (…)``): PostgreSQL otherwise tends to walk the primary key backwards for ``ORDER BY id DESC
+    LIMIT 21``, expecting many matches from the trigram estimate, and read the whole table when there are
+    only a few (measured 3.1 s at 1,000,000 customers for a 12-letter pinyin term). The rows are the same.
+    """
+    ids = list(queryset.order_by().values_list("pk", flat=True)[: cap + 1])
+    counted = CappedCount(value=min(len(ids), cap), capped=len(ids) > cap)
+    if not ids:
+        return [], counted
+    if not counted.capped and len(ids) <= SPARSE:  # every match's id is in hand
+        queryset = queryset.filter(pk__in=ids)
+    return list(queryset[start:stop]), counted

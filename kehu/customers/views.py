@@ -21,7 +21,7 @@ from kehu.customers import selectors, services, timeline
 from kehu.customers.display import industry_name, region_name
 from kehu.customers.filters import CustomerFilterForm
 from kehu.customers.forms import ContactForm, CustomerForm
-from kehu.customers.listing import capped_count
+from kehu.customers.listing import counted_window
 from kehu.customers.models import Tag
 from kehu.web.decorators import permission_required
 
@@ -61,8 +61,7 @@ def customer_list(request):
     q = request.session.get(SEARCH_SESSION_KEY, "")
     rows = _adapt(selectors.customers_for, request.user, form.filters(q))
     page = form.cleaned_data.get("page") or 1
-    window = list(rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
-    counted = capped_count(rows)
+    window, counted = counted_window(rows, (page - 1) * PAGE_SIZE, page * PAGE_SIZE + 1)
     count, more = counted.value, counted.capped
     params = request.GET.copy()
     params.pop("page", None)
