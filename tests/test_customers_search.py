@@ -95,10 +95,12 @@ def test_keyset_pages_and_capped_count(people):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm indexes exist on PostgreSQL only")
 def test_name_search_uses_the_trigram_index(people):
-    sales, _other, _gm = people
+    # The general manager: a salesperson's scope is now a plain owner_id = … (no shared ids here), which
+    # the owner index answers best on a table this small.
+    _sales, _other, gm = people
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-    plan = apply_search(Customer.objects.visible_to(sales), "技术有").explain()
+    plan = apply_search(Customer.objects.visible_to(gm), "技术有").explain()
     assert "customers_name_trgm" in plan
 
 
@@ -154,11 +156,11 @@ def test_credit_code_shaped_input_is_compared_with_the_credit_code_only(people):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN indexes exist on PostgreSQL only")
 def test_two_character_search_and_credit_code_use_their_indexes_on_postgresql(people):
-    sales, _other, _gm = people
+    _sales, _other, gm = people
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-    assert "customers_bigrams_gin" in apply_search(Customer.objects.visible_to(sales), "华为").explain()
-    plan = apply_search(Customer.objects.visible_to(sales), "914403001922038216").explain()
+    assert "customers_bigrams_gin" in apply_search(Customer.objects.visible_to(gm), "华为").explain()
+    plan = apply_search(Customer.objects.visible_to(gm), "914403001922038216").explain()
     assert "trgm" not in plan and "credit_code" in plan
 
 
@@ -206,7 +208,7 @@ def test_lists_are_not_read_through_an_index_of_every_rows_null_deleted_at(peopl
     from kehu.customers.selectors import customers_for
 
     plan = customers_for(gm)[:21].explain()
-    assert "deleted_at" not in plan and "customers_deleted" not in plan
+    assert "customers_customer_deleted_at" not in plan and "customers_deleted" not in plan
     Customer.objects.filter(name=TENCENT).update(deleted_at="2026-01-01T00:00:00Z")
     assert sorted(customers_for(gm).values_list("name", flat=True)) == sorted([HUAWEI, HUAXIA, OTHERS_HUAWEI])
 
