@@ -1,19 +1,31 @@
 #!/usr/bin/env python3
-"""Customer list and search speed (INFO-6): p50/p95 in ms, server side, on a database seeded by customers_seed.py.
+"""Customer list, search and detail speed (INFO-6): p50/p95 in ms on a database seeded by customers_seed.py.
 
     .venv/bin/python benchmarks/customers_search.py --database-url sqlite:////tmp/kehu_bench.sqlite3
-    .venv/bin/python benchmarks/customers_search.py --database-url postgres://postgres@127.0.0.1:5432/kehu_bench
+    .venv/bin/python benchmarks/customers_search.py --explain --database-url postgres://postgres@127.0.0.1:5432/kehu_bench
+    .venv/bin/python benchmarks/customers_search.py --mode http --database-url …   # through gunicorn on 127.0.0.1
 
-Each sample is what a list page runs: the scoped queryset (``visible_to``), ``apply_search``, one keyset
-page of 20 in ``-id`` order and the capped count. Queries are drawn from the seeded rows, so they hit.
-Prints figures (and PostgreSQL EXPLAIN plans with --explain); asserts nothing.
+Modes:
+- ``queryset`` (default): what the list view runs, without HTTP: ``selectors.customers_for`` (scope, filters,
+  search, owner, tags, primary contacts) and ``listing.counted_window`` (capped count, first window of 21); the detail case
+  runs ``customer_detail_for`` and the timeline.
+- ``client``: the real pages through Django's test client, signed in (sessions, middleware, templates).
+- ``http``: the same pages over HTTP from ``kehu serve`` (gunicorn, one worker, one thread) started on a
+  free 127.0.0.1 port, with a signed-in session cookie; a bounded loop of sequential requests.
+The search text lives in the session (the search form POSTs it, the list GETs it): before each timed GET the
+benchmark writes it into the session row, untimed. Queries are drawn from the seeded rows, so they hit.
+Prints figures (and PostgreSQL EXPLAIN plans with --explain) and the load average; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import os
 import random
+import socket
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,57 +35,171 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.customers_seed import setup  # noqa: E402
 
-SAMPLES = 30
+
+def _p50_p95(times: list[float]) -> tuple[float, float]:
+    times = sorted(times)
+    return statistics.median(times), times[max(0, int(len(times) * 0.95 + 0.5) - 1)]
 
 
-def timed(run) -> tuple[float, float]:
-    times = []
-    for _ in range(SAMPLES):
-        began = time.perf_counter()
+def timed(case, samples: int) -> tuple[float, float, float, float]:
+    """Wall-clock p50/p95 and this process's CPU p50/p95 (ms) of ``case() -> (prepare, run)``; only ``run``
+    is timed. On a loaded machine the wall time mostly waits for a core; the CPU time is the work itself
+    (all of it for SQLite in the queryset mode; only the client's side in the http mode)."""
+    prepare, run = case
+    prepare()
+    run()  # one warm-up, not counted
+    wall, cpu = [], []
+    for _ in range(samples):
+        prepare()
+        began, began_cpu = time.perf_counter(), time.process_time()
         run()
-        times.append((time.perf_counter() - began) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+        wall.append((time.perf_counter() - began) * 1000)
+        cpu.append((time.process_time() - began_cpu) * 1000)
+    return (*_p50_p95(wall), *_p50_p95(cpu))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Pages:
+    """GET a page as a signed-in user, through the test client or over HTTP."""
+
+    def __init__(self, mode: str, port: int | None = None):
+        from django.conf import settings
+        from django.test import Client
+
+        self.mode, self.port, self.clients = mode, port, {}
+        self.cookie_name, self.client_class = settings.SESSION_COOKIE_NAME, Client
+
+    def session_of(self, user):
+        if user.pk not in self.clients:
+            client = self.client_class(HTTP_HOST="127.0.0.1")
+            client.force_login(user)
+            session = client.session
+            session["kehu_mfa_verified"] = True
+            session.save()
+            self.clients[user.pk] = client
+        return self.clients[user.pk]
+
+    def set_search(self, user, query: str) -> None:
+        from django.contrib.sessions.backends.db import SessionStore
+
+        from kehu.customers.views import SEARCH_SESSION_KEY
+
+        store = SessionStore(self.session_of(user).cookies[self.cookie_name].value)
+        store[SEARCH_SESSION_KEY] = query
+        store.save()
+
+    def get(self, user, path: str) -> None:
+        client = self.session_of(user)
+        if self.mode == "client":
+            status = client.get(path).status_code
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            conn.request("GET", path, headers={
+                "Cookie": f"{self.cookie_name}={client.cookies[self.cookie_name].value}", "Host": "127.0.0.1"})
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+            conn.close()
+        if status != 200:
+            raise RuntimeError(f"GET {path} answered {status}")
+
+
+def start_server(port: int, database_url: str) -> subprocess.Popen:
+    env = {**os.environ, "KEHU_DATABASE_URL": database_url, "KEHU_PROFILE": os.environ.get("KEHU_PROFILE", "test")}
+    server = subprocess.Popen([sys.executable, "-m", "kehu", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                               "--threads", "1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(600):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError(server.stderr.read().decode()) from None
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("the server did not start")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", required=True)
+    parser.add_argument("--mode", choices=["queryset", "client", "http"], default="queryset")
+    parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--only", default="", help="run the cases whose label contains this text")
     parser.add_argument("--explain", action="store_true")
     options = parser.parse_args()
     setup(options.database_url)
     from django.db import connection
+    from django.urls import reverse
 
-    from kehu.customers.listing import capped_count, keyset_page
+    from kehu.customers import selectors, timeline
+    from kehu.customers.listing import counted_window
     from kehu.customers.models import Contact, Customer
-    from kehu.customers.search import apply_search
     from kehu.org.models import User
 
+    samples = options.samples
     rng = random.Random(7)
-    total = Customer.objects.count()
-    sample = list(Customer.objects.order_by("?" if total < 200_000 else "pk")
-                  .filter(pk__in=[rng.randint(1, total) for _ in range(SAMPLES * 3)])[:SAMPLES * 2])
-    mobiles = [c.mobile.reveal() for c in Contact.objects.filter(customer__in=sample[:SAMPLES])]
+    top = Customer.objects.order_by("-pk").values_list("pk", flat=True).first()
+    ids = sorted({rng.randint(1, top) for _ in range(samples * 4)})
+    sample = list(Customer.objects.filter(pk__in=ids).order_by("?")[:samples * 2])
+    mobiles = [c.mobile.reveal() for c in Contact.objects.filter(customer__in=sample[:samples])]
     salesperson = User.objects.get(username="seed0")
     manager, gm = User.objects.get(username="seed_manager"), User.objects.get(username="seed_gm")
-    print(f"{connection.vendor}: {total:,} customers, {Contact.objects.count():,} contacts; {SAMPLES} samples each")
+    own = list(Customer.objects.filter(owner=salesperson).order_by("?").values_list("pk", flat=True)[:samples])
+    load = os.getloadavg()
+    print(f"{connection.vendor}, {options.mode}: {top:,} customers, {Contact.objects.count():,} contacts; "
+          f"{samples} samples each; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
 
-    def page(user, queries):
+    pages = server = None
+    if options.mode != "queryset":
+        port = free_port() if options.mode == "http" else None
+        server = start_server(port, options.database_url) if port else None
+        pages = Pages(options.mode, port)
+        for user in (salesperson, manager, gm):
+            pages.session_of(user)
+
+    def search_case(user, queries):
+        state = {"i": 0, "query": ""}
+
+        def prepare():
+            state["query"] = queries[state["i"] % len(queries)]
+            state["i"] += 1
+            if pages is not None:
+                pages.set_search(user, state["query"])  # what the search form's POST does; not timed
+
+        def run():
+            if pages is None:
+                counted_window(selectors.customers_for(user, selectors.CustomerFilters(q=state["query"])), 0, 21)
+            else:
+                pages.get(user, reverse("customers:list"))
+        return prepare, run
+
+    def detail_case(user, pks):
         state = {"i": 0}
 
         def run():
-            query = queries[state["i"] % len(queries)]
+            pk = pks[state["i"] % len(pks)]
             state["i"] += 1
-            found = apply_search(Customer.objects.visible_to(user), query)
-            keyset_page(found)
-            capped_count(found)
-        return run
+            if pages is None:
+                customer = selectors.customer_detail_for(user, pk)
+                timeline.events_for(customer, user)
+                list(selectors.field_history(customer))
+            else:
+                pages.get(user, reverse("customers:detail", args=[pk]))
+        return (lambda: None), run
 
     cases = {
-        "list, salesperson (own)": (salesperson, [""]),
+        "list, salesperson (own + shared)": (salesperson, [""]),
         "list, sales manager (department tree)": (manager, [""]),
         "list, general manager (all)": (gm, [""]),
+        "name substring, 1 char (GM)": (gm, [c.name[2] for c in sample]),
         "name substring, 2 chars (GM)": (gm, [c.name[2:4] for c in sample]),
+        "name substring, 2 chars (salesperson)": (salesperson, [c.name[2:4] for c in sample]),
         "name substring, 4 chars (GM)": (gm, [c.name[2:6] for c in sample]),
         "name substring, 4 chars (salesperson)": (salesperson, [c.name[2:6] for c in sample]),
         "pinyin initials (GM)": (gm, [c.name_initials.split()[0][:5] for c in sample]),
@@ -82,13 +208,27 @@ def main() -> None:
         "phone full (GM)": (gm, mobiles),
         "credit code (GM)": (gm, [c.credit_code.lower() for c in sample]),
     }
-    print(f"{'case':42} {'p50 ms':>8} {'p95 ms':>8}")
-    for label, (user, queries) in cases.items():
-        p50, p95 = timed(page(user, queries))
-        print(f"{label:42} {p50:8.1f} {p95:8.1f}")
-        if options.explain and connection.vendor == "postgresql" and queries[0]:
-            found = apply_search(Customer.objects.visible_to(user), queries[0]).order_by("-pk")[:21]
-            print("   ", found.explain().replace("\n", "\n    "))
+    print(f"{'case':42} {'p50 ms':>8} {'p95 ms':>8} {'cpu p50':>8} {'cpu p95':>8}")
+    try:
+        for label, (user, queries) in cases.items():
+            if options.only not in label:
+                continue
+            print(f"{label:42} " + " ".join(f"{v:8.1f}" for v in timed(search_case(user, queries), samples)),
+                  flush=True)
+            if options.explain and connection.vendor == "postgresql" and queries[0]:
+                rows = selectors.customers_for(user, selectors.CustomerFilters(q=queries[0]))
+                print("   ", rows[:21].explain(analyze=True).replace("\n", "\n    "))
+        for label, (user, pks) in {"detail, salesperson (own)": (salesperson, own),
+                                   "detail, general manager": (gm, [c.pk for c in sample])}.items():
+            if options.only in label:
+                print(f"{label:42} " + " ".join(f"{v:8.1f}" for v in timed(detail_case(user, pks), samples)),
+                      flush=True)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+    load = os.getloadavg()
+    print(f"load average after: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
 
 
 if __name__ == "__main__":

@@ -34,3 +34,24 @@ def keyset_page(queryset: QuerySet, *, before_id: int | None = None, size: int =
     more = len(rows) > size
     rows = rows[:size]
     return rows, (rows[-1].pk if more else None)
+
+
+SPARSE = 1_000  # at most this many matches: the page is read among their ids
+
+
+def counted_window(queryset: QuerySet, start: int, stop: int, cap: int = COUNT_CAP) -> tuple[list, CappedCount]:
+    """Rows ``[start:stop]`` of ``queryset`` in its order, and its capped count.
+
+    First at most SPARSE + 1 ids are read. When that is all of them, they are the count and the window is
+    read among them (``id IN (…)``): two queries. PostgreSQL otherwise tends to walk the primary key
+    backwards for ``ORDER BY id DESC LIMIT 21``, expecting many matches from a trigram estimate, and reads
+    the whole table when there are only a few (measured 3.1 s at 1,000,000 customers for a 12-letter
+    pinyin term). With more matches, the capped count and the window run as before (three queries).
+    """
+    ids = list(queryset.order_by().values_list("pk", flat=True)[: SPARSE + 1])
+    if len(ids) <= SPARSE:
+        counted = CappedCount(value=min(len(ids), cap), capped=len(ids) > cap)
+        if counted.capped:  # a cap below SPARSE: not every id is in hand
+            return list(queryset[start:stop]), counted
+        return (list(queryset.filter(pk__in=ids)[start:stop]) if ids else []), counted
+    return list(queryset[start:stop]), capped_count(queryset, cap)

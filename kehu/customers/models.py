@@ -76,6 +76,8 @@ class Customer(TimeStampedModel):
     name_normalized = models.CharField(max_length=200, db_index=True, editable=False)
     name_pinyin = models.CharField(max_length=400, blank=True, editable=False)
     name_initials = models.CharField(max_length=200, blank=True, editable=False)
+    # CJK characters and adjacent pairs of name and short name (keys.cjk_bigrams): 1-2 character searches.
+    name_bigrams = models.TextField(blank=True, default="", editable=False)
 
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
     industry = models.CharField(_("行业"), max_length=1, blank=True)
@@ -121,7 +123,9 @@ class Customer(TimeStampedModel):
     last_reviewed_at = models.DateTimeField(_("最近核实"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
-    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
+    # Indexed for the deleted rows only (customers_deleted): an index on every row's NULL made SQLite,
+    # without statistics, sort the whole table for each list page (docs/performance.md "Customer search").
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Set (with deleted_at) when this customer was merged into another as its duplicate (INFO-5):
     # old links lead to the survivor.
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
@@ -139,6 +143,7 @@ class Customer(TimeStampedModel):
             models.Index(fields=["tier", "stage"]),
             models.Index(fields=["province", "city", "district"]),
             models.Index(fields=["industry"]),
+            models.Index(fields=["deleted_at"], name="customers_deleted", condition=Q(deleted_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

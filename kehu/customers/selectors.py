@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -114,6 +114,19 @@ def visible_ids(user, ids) -> set[int]:
                .values_list("pk", flat=True))
 
 
+HISTORY_LIMIT = 200
+
+
+def customer_detail_for(user, pk: int) -> Customer:
+    """``customer_for`` plus what the detail page shows, each in one prefetch query whatever the history:
+    the contacts (tab and timeline) and the newest HISTORY_LIMIT field changes (tab and timeline)."""
+    customer = customer_for(user, pk)
+    prefetch_related_objects([customer], "contacts", Prefetch(
+        "field_changes", queryset=FieldChange.objects.select_related("changed_by")[:HISTORY_LIMIT],
+        to_attr="recent_changes"))
+    return customer
+
+
 def contacts_of(customer: Customer) -> QuerySet:
     return customer.contacts.all()
 
@@ -127,8 +140,12 @@ def contact_for(user, customer_pk: int, contact_pk: int) -> Contact:
     return contact
 
 
-def field_history(customer: Customer, limit: int = 200, *, hidden: frozenset[str] = frozenset()) -> QuerySet:
-    """The customer's field history without the fields hidden from the reader (``contact.x`` for contacts)."""
+def field_history(customer: Customer, limit: int = HISTORY_LIMIT, *, hidden: frozenset[str] = frozenset()):
+    """The newest field changes without the fields hidden from the reader (``contact.x`` for contacts);
+    those prefetched by ``customer_detail_for`` when they are there."""
+    recent = getattr(customer, "recent_changes", None)
+    if recent is not None and limit <= HISTORY_LIMIT:
+        return [change for change in recent if change.field not in hidden][:limit]
     return FieldChange.objects.filter(customer=customer).exclude(field__in=hidden).select_related(
         "changed_by")[:limit]
 

@@ -2,7 +2,8 @@
 
 A source is ``source(customer, user, limit) -> list[TimelineEvent]`` returning at most ``limit``
 of its newest events in at most ONE query, so the detail page costs one query per source whatever
-the customer's history (see the query-budget test). ``events_for`` merges them, newest first.
+the customer's history (see the query-budget test); the customer's own sources read what
+``selectors.customer_detail_for`` prefetched and cost none. ``events_for`` merges them, newest first.
 """
 
 from __future__ import annotations
@@ -49,9 +50,9 @@ def _name(user) -> str:
 
 @register
 def field_changes(customer, user, limit: int) -> list[TimelineEvent]:
-    from kehu.customers.models import FieldChange
+    from kehu.customers.selectors import field_history
 
-    rows = FieldChange.objects.filter(customer=customer).select_related("changed_by")[:limit]
+    rows = field_history(customer, limit)  # no query when the detail page prefetched them
     return [TimelineEvent(at=c.changed_at, kind="field_change", title=_("修改了%(label)s") % {"label": c.label},
                           detail=f"{c.old_value or '—'} → {c.new_value or '—'}", actor_name=_name(c.changed_by))
             for c in rows]
@@ -68,7 +69,10 @@ def created(customer, user, limit: int) -> list[TimelineEvent]:
 def contacts_added(customer, user, limit: int) -> list[TimelineEvent]:
     from kehu.customers.models import Contact
 
-    rows = Contact.objects.filter(customer=customer).order_by("-created_at")[:limit]
+    if "contacts" in getattr(customer, "_prefetched_objects_cache", {}):  # the detail page's: no query
+        rows = sorted(customer.contacts.all(), key=lambda c: (c.created_at, c.pk), reverse=True)[:limit]
+    else:
+        rows = Contact.objects.filter(customer=customer).order_by("-created_at")[:limit]
     return [TimelineEvent(at=c.created_at, kind="contact_added", title=_("新增联系人 %(name)s") % {"name": c.name},
                           url=reverse("customers:contact_edit", args=[customer.pk, c.pk])) for c in rows]
 

@@ -42,7 +42,7 @@ from kehu.customers.forms import (
     ReviewForm,
     apply_field_access,
 )
-from kehu.customers.listing import capped_count
+from kehu.customers.listing import counted_window
 from kehu.customers.models import Tag
 from kehu.customers.presets import RISK_LEVEL_KEY
 from kehu.policy.evaluators.suitability import PRODUCT_RISKS, risk_label
@@ -86,8 +86,7 @@ def customer_list(request):
     custom, custom_errors = custom_fields.filters_from(request.GET, definitions)
     rows = _adapt(selectors.customers_for, request.user, dataclasses.replace(form.filters(q), custom=custom))
     page = form.cleaned_data.get("page") or 1
-    window = list(rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
-    counted = capped_count(rows)
+    window, counted = counted_window(rows, (page - 1) * PAGE_SIZE, page * PAGE_SIZE + 1)
     count, more = counted.value, counted.capped
     params = request.GET.copy()
     params.pop("page", None)
@@ -122,7 +121,7 @@ def customer_search(request):
 @permission_required(perms.VIEW)
 def customer_detail(request, pk: int):
     try:
-        customer = selectors.customer_for(request.user, pk)
+        customer = selectors.customer_detail_for(request.user, pk)
     except NotFound as exc:
         if exc.code == "customer_merged":  # an old link to a merged duplicate leads to the survivor (INFO-5)
             return redirect("customers:detail", pk=exc.details["merged_into"])

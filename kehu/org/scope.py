@@ -52,16 +52,31 @@ class ScopedQuerySet(models.QuerySet):
         if scope == roles.OWN_SHARED:
             if not fields.shared:
                 return own
-            # A subquery, not a join: joining the sharing table would repeat rows.
-            shared_ids = self.model._base_manager.filter(**{fields.shared: user.pk}).values("pk")
-            return own | Q(pk__in=shared_ids)
+            # Not a join: joining the sharing table would repeat rows. The ids are read first (one
+            # index lookup) and passed as a list: as an ``IN (subquery)`` inside the OR, PostgreSQL
+            # filtered every row with a hashed SubPlan instead of OR-ing two index scans
+            # (docs/performance.md "Customer search"). Past INLINE_IDS_MAX the subquery stays.
+            shared = self.model._base_manager.filter(**{fields.shared: user.pk}).values_list("pk", flat=True)
+            return own | Q(pk__in=_inline(shared))
         if scope == roles.DEPARTMENT:
             return own | Q(**{fields.department: department.pk})
         if scope == roles.DEPARTMENT_TREE:
+            # A join on the path, not the tree's ids: a manager's tree often holds most rows, and SQLite
+            # answered ``department_id IN (…)`` by sorting every match, where the join walks the id
+            # order and stops after one page (measured: docs/performance.md "Customer search").
             return own | Q(**{f"{fields.department}__path__startswith": department.path})
         if scope == roles.COMPANY:
             return own | Q(**{fields.company: department.company_id})
         raise ValueError(f"unknown data scope {scope!r}")
+
+
+INLINE_IDS_MAX = 1_000  # ids passed as literals; more stay a subquery (SQLite's bound-parameter limit)
+
+
+def _inline(ids: models.QuerySet):
+    """``ids`` as a list when there are at most INLINE_IDS_MAX of them (one query), else the subquery itself."""
+    found = list(ids[: INLINE_IDS_MAX + 1])
+    return found if len(found) <= INLINE_IDS_MAX else ids
 
 
 class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
