@@ -71,3 +71,19 @@ def defaults_seeded(transactional_db):
 
     ensure_default_roles(apps.get_model("org", "Role"))
     importlib.import_module("kehu.policy.migrations.0003_default_policy").forwards(apps, None)
+
+
+@pytest.fixture
+def sales(make_user):
+    """A salesperson (own + shared scope), the usual owner of the customer tests' records."""
+    from kehu.org import roles
+
+    return make_user(roles.SALESPERSON, full_name="张销售")
+
+
+@pytest.fixture
+def other(make_user):
+    """Another salesperson, whose customers are out of ``sales``'s scope."""
+    from kehu.org import roles
+
+    return make_user(roles.SALESPERSON, full_name="王五")

@@ -8,9 +8,10 @@ import pytest
 from kehu.compliance import actions
 from kehu.compliance.models import AuditEntry
 from kehu.customers import services
-from kehu.customers.forms import ContactForm, CustomerForm
+from kehu.customers.forms import CustomerForm
 from kehu.customers.models import Customer
 from kehu.org import roles
+from tests.customer_data import cleaned, make_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -21,35 +22,12 @@ FULL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 BAD_CREDIT_CODE = "914403001922038217"
 
 
-def cleaned(form_class, data):
-    form = form_class(data)
-    assert form.is_valid(), form.errors
-    return form.cleaned_data
-
-
-def make_customer(owner, name, *, mobile="", **extra):
-    contacts = (cleaned(ContactForm, {"name": "李四", "mobile": mobile}),) if mobile else ()
-    return services.customer_create(actor=owner, data=cleaned(CustomerForm, {"kind": "enterprise", "name": name,
-                                                                               "stage": "potential", **extra}),
-                                    contacts=contacts)
-
-
 def post(client, url, body, **headers):
     return client.post(url, json.dumps(body), content_type="application/json", headers=headers)
 
 
 def patch(client, url, body):
     return client.patch(url, json.dumps(body), content_type="application/json")
-
-
-@pytest.fixture
-def sales(make_user):
-    return make_user(roles.SALESPERSON, full_name="张销售")
-
-
-@pytest.fixture
-def other(make_user):
-    return make_user(roles.SALESPERSON, full_name="王五")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from kehu.customers.downloads import content_disposition
 from kehu.customers.factories import CustomerFactory
 from kehu.customers.models import Attachment
 from kehu.org import roles
-from tests.test_customers_pages import DETAIL_QUERIES
+from tests.customer_data import DETAIL_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -83,16 +83,6 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def sales(make_user):
-    return make_user(roles.SALESPERSON, full_name="张销售")
-
-
-@pytest.fixture
-def other(make_user):
-    return make_user(roles.SALESPERSON, full_name="王五")
 
 
 @pytest.fixture

@@ -18,22 +18,12 @@ from kehu.customers.consent import marketing_allowed, marketing_audience
 from kehu.customers.factories import ContactFactory, CustomerFactory
 from kehu.customers.models import ConsentRecord, Contact, Customer
 from kehu.org import roles
-from tests.test_customers_pages import DETAIL_QUERIES
+from tests.customer_data import DETAIL_QUERIES
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/customers"
 FULL_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-
-
-@pytest.fixture
-def sales(make_user):
-    return make_user(roles.SALESPERSON, full_name="张销售")
-
-
-@pytest.fixture
-def other(make_user):
-    return make_user(roles.SALESPERSON, full_name="王五")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from kehu.customers.forms import ContactForm, CustomerForm
 from kehu.customers.models import Customer, CustomField
 from kehu.org import roles
 from kehu.policy.evaluators.suitability import CUSTOMER_LEVELS, PRODUCT_RISKS, evaluate
-from tests.test_customers_pages import DETAIL_QUERIES
+from tests.customer_data import DETAIL_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -49,16 +49,6 @@ def post_json(client, url, body):
 @pytest.fixture
 def admin(make_user):
     return make_user(roles.SYSTEM_ADMIN)
-
-
-@pytest.fixture
-def sales(make_user):
-    return make_user(roles.SALESPERSON, full_name="张销售")
-
-
-@pytest.fixture
-def other(make_user):
-    return make_user(roles.SALESPERSON, full_name="王五")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from kehu.customers.forms import ContactForm, CustomerForm
 from kehu.customers.models import Customer, FieldPermission
 from kehu.org import roles
 from kehu.org.models import Role
-from tests.test_customers_pages import DETAIL_QUERIES
+from tests.customer_data import DETAIL_QUERIES, cleaned, make_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -27,18 +27,6 @@ ADMIN = "/api/v1/admin/field-permissions"
 CREDIT = "914403001922038216"
 ID_NUMBER = "11010519491231002X"
 MOBILE = "13812345678"
-
-
-def cleaned(form_class, data):
-    form = form_class(data)
-    assert form.is_valid(), form.errors
-    return form.cleaned_data
-
-
-def make_customer(owner, name, *, mobile="", **extra):
-    contacts = (cleaned(ContactForm, {"name": "李四", "mobile": mobile}),) if mobile else ()
-    return services.customer_create(actor=owner, data=cleaned(CustomerForm, {
-        "kind": "enterprise", "name": name, "stage": "potential", **extra}), contacts=contacts)
 
 
 def make_person(owner):
@@ -62,11 +50,6 @@ def send(client, method, url, body):
 @pytest.fixture
 def secadmin(make_user):
     return make_user(roles.SECURITY_ADMIN, full_name="安全管理员")
-
-
-@pytest.fixture
-def sales(make_user):
-    return make_user(roles.SALESPERSON, full_name="张销售")
 
 
 @pytest.fixture

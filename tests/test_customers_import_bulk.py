@@ -19,14 +19,9 @@ from kehu.customers import importer, services, tabular
 from kehu.customers.forms import ContactForm, CustomerForm
 from kehu.customers.models import Contact, Customer, Tag
 from kehu.org import roles
+from tests.customer_data import cleaned
 
 pytestmark = pytest.mark.django_db
-
-
-def cleaned(form_class, data):
-    form = form_class(data)
-    assert form.is_valid(), form.errors
-    return form.cleaned_data
 
 
 def entries() -> list[tuple[dict, tuple[dict, ...]]]:

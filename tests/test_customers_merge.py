@@ -16,17 +16,12 @@ from kehu.customers.factories import CustomerFactory, credit_code
 from kehu.customers.forms import ContactForm, CustomerForm
 from kehu.customers.models import Contact, Customer, CustomerReview, FieldChange, TeamMember
 from kehu.org import roles
+from tests.customer_data import cleaned
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("INFO-5")]
 
 BASE = "/api/v1/customers"
 FULL_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-
-
-def cleaned(form_class, data):
-    form = form_class(data)
-    assert form.is_valid(), form.errors
-    return form.cleaned_data
 
 
 def make_customer(owner, name, *, contact_mobile="", **extra):
@@ -38,11 +33,6 @@ def make_customer(owner, name, *, contact_mobile="", **extra):
 
 def post(client, url, body):
     return client.post(url, json.dumps(body), content_type="application/json")
-
-
-@pytest.fixture
-def sales(make_user):
-    return make_user(roles.SALESPERSON, full_name="张销售")
 
 
 @pytest.fixture

@@ -10,38 +10,13 @@ from kehu.compliance.models import AuditEntry
 from kehu.customers import services
 from kehu.customers.forms import ContactForm, CustomerForm
 from kehu.org import roles
-
-# The customer page's query budget, whatever the customer's history (see the measured breakdown below).
-DETAIL_QUERIES = 28
+from tests.customer_data import DETAIL_QUERIES, cleaned, make_customer
 
 pytestmark = pytest.mark.django_db
 
 MOBILE = "13812345678"
 FULL_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 FULL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-
-
-def cleaned(form_class, data):
-    form = form_class(data)
-    assert form.is_valid(), form.errors
-    return form.cleaned_data
-
-
-def make_customer(owner, name, *, mobile="", **extra):
-    contacts = (cleaned(ContactForm, {"name": "李四", "mobile": mobile}),) if mobile else ()
-    return services.customer_create(actor=owner, data=cleaned(CustomerForm, {"kind": "enterprise", "name": name,
-                                                                               "stage": "potential", **extra}),
-                                    contacts=contacts)
-
-
-@pytest.fixture
-def sales(make_user):
-    return make_user(roles.SALESPERSON, full_name="张销售")
-
-
-@pytest.fixture
-def other(make_user):
-    return make_user(roles.SALESPERSON, full_name="王五")
 
 
 @pytest.fixture

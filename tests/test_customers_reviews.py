@@ -49,16 +49,6 @@ def post(client, url, body):
 
 
 @pytest.fixture
-def sales(make_user):
-    return make_user(roles.SALESPERSON, full_name="张销售")
-
-
-@pytest.fixture
-def other(make_user):
-    return make_user(roles.SALESPERSON, full_name="王五")
-
-
-@pytest.fixture
 def manager(make_user, sales):
     return make_user(roles.SALES_MANAGER, full_name="赵经理", department=sales.department)
 

@@ -11,6 +11,7 @@ from kehu.customers.models import Customer, TeamMember
 from kehu.customers.search import apply_search
 from kehu.org import roles, scope
 from kehu.org.factories import DepartmentFactory
+from tests.customer_data import cleaned
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("INFO-6")]
 
@@ -18,12 +19,6 @@ HUAWEI = "华为技术有限公司"
 TENCENT = "腾讯科技有限公司"
 HUAXIA = "北京华夏银行股份有限公司"
 OTHERS_HUAWEI = "华为终端有限公司"
-
-
-def cleaned(form_class, data):
-    form = form_class(data)
-    assert form.is_valid(), form.errors
-    return form.cleaned_data
 
 
 def create(actor, name, credit_code="", mobile=""):

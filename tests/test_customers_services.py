@@ -9,16 +9,11 @@ from kehu.customers import services
 from kehu.customers.forms import ContactForm, CustomerForm
 from kehu.customers.models import Contact, Customer, FieldChange
 from kehu.org import roles
+from tests.customer_data import cleaned
 
 pytestmark = pytest.mark.django_db
 
 HUAWEI = {"kind": "enterprise", "name": "华为技术有限公司", "credit_code": "914403001922038216", "stage": "potential"}
-
-
-def cleaned(form_class, data):
-    form = form_class(data)
-    assert form.is_valid(), form.errors
-    return form.cleaned_data
 
 
 @pytest.fixture
