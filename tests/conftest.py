@@ -61,16 +61,28 @@ def phone_page(chromium):
 
 @pytest.fixture
 def defaults_seeded(transactional_db):
-    """What the data migrations install (default roles, policy version 1), again after the flush
-    that ends every transactional test has emptied the tables."""
-    import importlib
+    """What the data migrations install (default roles and their grants, the field matrix, policy
+    version 1), again after the flush that ends every transactional test has emptied the tables.
+
+    Every RunPython step of every migration is replayed in migration order, so a new app's seeding
+    cannot be forgotten here (a sales manager without its customer grants would, for one, sign in
+    without the second factor that unmask and export demand)."""
+    from types import SimpleNamespace
 
     from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython
 
-    from kehu.org.roles import ensure_default_roles
-
-    ensure_default_roles(apps.get_model("org", "Role"))
-    importlib.import_module("kehu.policy.migrations.0003_default_policy").forwards(apps, None)
+    loader = MigrationLoader(connection)
+    editor = SimpleNamespace(connection=connection)  # what the seeding steps read of a schema editor
+    schema_steps = ("kehu.core.vendor_sql",)  # triggers and the like survive the flush: not replayed
+    plan = dict.fromkeys(node for leaf in loader.graph.leaf_nodes() for node in loader.graph.forwards_plan(leaf))
+    for app_label, name in plan:
+        if apps.get_app_config(app_label).name.startswith("kehu."):  # third-party data: nothing to restore
+            for operation in loader.graph.nodes[(app_label, name)].operations:
+                if isinstance(operation, RunPython) and operation.code.__module__ not in schema_steps:
+                    operation.code(apps, editor)
 
 
 @pytest.fixture
