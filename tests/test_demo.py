@@ -49,9 +49,10 @@ def test_demo_builds_the_company(var_dir, capsys):
     assert len(password) >= 12
     validate_password(password)
     assert authenticate(username="zhangwei", password=password) == User.objects.get(username="zhangwei")
-    assert "TOTP" in out
     for user in users:
         assert user.username in out and user.full_name in out
+        row = next(line for line in out.splitlines() if f" {user.username} " in line)
+        assert row.rstrip().endswith("TOTP") == user.requires_mfa, row  # who must enrol a second factor
 
     logins = var_dir / "demo-logins.txt"
     assert stat.S_IMODE(logins.stat().st_mode) == 0o600

@@ -146,18 +146,20 @@ def _build(password: str) -> list[User]:
 
 def _table(users: list[User], password: str) -> str:
     role_names = dict(Role.objects.values_list("code", "name"))
-    rows = [("角色 role", "用户名 username", "姓名 name", "部门 department")]
+    rows = [("角色 role", "用户名 username", "姓名 name", "部门 department", "双因素 2FA")]
     for user in users:
         department = f"{user.department.company.short_name} / {user.department.name}"
-        rows.append((" + ".join(role_names[c] for c in sorted(user.role_codes)), user.username, user.full_name, department))
-    widths = [max(_width(row[i]) for row in rows) for i in range(4)]
+        rows.append((" + ".join(role_names[c] for c in sorted(user.role_codes)), user.username, user.full_name, department,
+                     "TOTP" if user.requires_mfa else "—"))
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines += [
         "",
         f"所有演示用户的密码 / password for every demo user:  {password}",
-        "系统管理员、安全管理员、审计管理员首次登录时须绑定 TOTP 双因素认证（手机验证器应用）。",
-        "Admin-duty users (system, security, audit administrators) enrol a TOTP authenticator at first sign-in.",
+        "标 TOTP 的用户（三员，以及可查看完整个人信息或导出数据的人）首次登录时须绑定双因素认证（手机验证器应用）。",
+        "Users marked TOTP (the three admin duties, and whoever may reveal personal data or export) enrol an"
+        " authenticator app at first sign-in.",
     ]
     return "\n".join(lines) + "\n"
 
