@@ -52,6 +52,18 @@ def _audit_guards_lifted_for_flush():
 
 
 @pytest.fixture(autouse=True)
+def _language_restored():
+    """A request in English (Accept-Language, the language cookie) leaves English active on the test's
+    thread once the response is rendered; the next test would then read English labels. Every test starts
+    and ends with no language activated, that is in settings.LANGUAGE_CODE (Simplified Chinese)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache; ids repeat across rolled-back tests, so start empty."""
     from django.core.cache import cache
