@@ -139,13 +139,12 @@ def test_detail_query_budget_does_not_grow(login, sales, django_assert_max_num_q
     customer = make_customer(sales, "北京丁有限公司")
     _grow(customer, sales, size)
     client = login(sales)
-    # Measured 26-28 for 3 and for 30: the page's own 19-21 (a salesperson's shared ids, read first by the
-    # scope; customer, tags, contacts and history prefetched for their tabs and the timeline,
-    # attachments tab, consent tab, six timeline sources, the policy version for the review status, the
-    # reader's field permissions (SEC-3), the custom-field definitions when their cache is cold (INFO-8);
-    # the CUSTOMER_VIEW audit row: chain head, insert, head update
-    # inside a savepoint pair) plus 7 of sign-in overhead (session, user, roles, department scope, session
-    # save in a savepoint).
+    # Measured 27-29 for 3 and for 30: the page's own 20-22 (a salesperson's shared ids, read first by the
+    # scope; the customer; tags; contacts and history prefetched for their tabs and the timeline; the
+    # attachments and consent tabs; four more timeline sources; the policy in force for the review status
+    # and again for the tier's name; the reader's field permissions (SEC-3); the custom-field definitions
+    # when their cache is cold (INFO-8); the CUSTOMER_VIEW audit row: chain head, insert, head update inside
+    # a savepoint pair) plus 7 of sign-in overhead (session, user, roles, department scope, session save).
     with django_assert_max_num_queries(DETAIL_QUERIES):
         assert client.get(reverse("customers:detail", args=[customer.pk])).status_code == 200
 
@@ -248,3 +247,14 @@ def test_reveal_out_of_scope_is_404(make_user, login, theirs):
     response = login(manager_elsewhere).post(reverse("customers:reveal", args=[theirs.pk]),
                                              {"field": "mobile", "reason": "回访"})
     assert response.status_code == 404
+
+
+@pytest.mark.req("CLS-1", "PLAT-1")
+def test_tier_shows_by_its_name_from_the_policy_in_chinese_and_english(client, login, sales):
+    customer = make_customer(sales, "北京庚科技有限公司")
+    login(sales)
+    listed = client.get(reverse("customers:list")).content.decode()
+    detail = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "<td>潜在客户</td>" in listed and "等级：潜在客户" in detail and ">potential<" not in listed
+    english = client.get(reverse("customers:list"), headers={"Accept-Language": "en"}).content.decode()
+    assert "<td>Potential</td>" in english

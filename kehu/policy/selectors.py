@@ -45,6 +45,15 @@ def rules_in_force(section: str, at: dt.datetime | None = None,
     return version_in_force(at, policy_code).section(section)
 
 
+def tier_names(at: dt.datetime | None = None) -> dict[str, str]:
+    """Tier code → its name in the active language, from the active scheme of the version in force."""
+    try:
+        tiers = rules_in_force("tiers", at)
+    except NotFound:
+        return {}
+    return {tier.code: tier.display_name for tier in tiers.active.tiers}
+
+
 # --- pages and API -----------------------------------------------------------------------------
 def can_read(user) -> bool:
     return bool(user and user.is_authenticated and any(user.has_permission(p) for p in READ_PERMISSIONS))
