@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -22,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks.timing import timed  # noqa: E402
+
 SAMPLES = 20
 
 
@@ -37,15 +38,6 @@ def setup(database_url: str, media: str) -> None:
     settings.MEDIA_ROOT = media
     call_command("migrate", verbosity=0)
 
-
-def timed(run, samples: int = SAMPLES) -> tuple[float, float]:
-    times = []
-    for _ in range(samples):
-        started = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1]
 
 
 def main() -> None:
@@ -76,7 +68,7 @@ def run(args, work: str) -> None:
     big_text = ("客户拜访记录，" * (20 * 1024 * 1024 // 21)).encode()
     print("content check, 20 MB (ms p50 / p95):")
     for label, data, name in (("pdf", big_pdf, "a.pdf"), ("text (UTF-8 decode)", big_text, "a.txt")):
-        p50, p95 = timed(lambda data=data, name=name: filetypes.check(data, name))
+        p50, p95 = timed(lambda data=data, name=name: filetypes.check(data, name), SAMPLES)
         print(f"  {label:22} {p50:8.1f} {p95:8.1f}")
 
     p50, p95 = timed(lambda: services.attachment_upload(actor=sales, customer=customer, data=big_pdf,

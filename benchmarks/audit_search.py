@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks.timing import timed  # noqa: E402
 
 USERS = 300
 CUSTOMERS = 50_000
@@ -99,15 +99,6 @@ def insert_rows(n: int, people) -> float:
         head.save(update_fields=["seq", "hash"])
     return time.perf_counter() - started
 
-
-def timed(run, samples: int) -> tuple[float, float]:
-    times = []
-    for _ in range(samples):
-        started = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1]
 
 
 def main() -> None:

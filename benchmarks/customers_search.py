@@ -24,7 +24,6 @@ import http.client
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -34,11 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.customers_seed import setup  # noqa: E402
-
-
-def _p50_p95(times: list[float]) -> tuple[float, float]:
-    times = sorted(times)
-    return statistics.median(times), times[max(0, int(len(times) * 0.95 + 0.5) - 1)]
+from benchmarks.timing import p50_p95  # noqa: E402
 
 
 def timed(case, samples: int) -> tuple[float, float, float, float]:
@@ -55,7 +50,7 @@ def timed(case, samples: int) -> tuple[float, float, float, float]:
         run()
         wall.append((time.perf_counter() - began) * 1000)
         cpu.append((time.process_time() - began_cpu) * 1000)
-    return (*_p50_p95(wall), *_p50_p95(cpu))
+    return (*p50_p95(wall), *p50_p95(cpu))
 
 
 def free_port() -> int:

@@ -25,18 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.customers_seed import setup  # noqa: E402
+from benchmarks.timing import timed  # noqa: E402
 
 SAMPLES = 30
 
-
-def timed(run, samples: int = SAMPLES) -> tuple[float, float]:
-    times = []
-    for _ in range(samples):
-        began = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - began) * 1000)
-    times.sort()
-    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
 
 
 def spread_dates() -> None:
@@ -100,7 +92,7 @@ def main() -> None:
         ("customer list stale=1, manager", listed(manager)),
     ]
     for label, run in cases:
-        p50, p95 = timed(run)
+        p50, p95 = timed(run, SAMPLES)
         print(f"{label:55s} {p50:8.1f} {p95:8.1f}")
     stale = selectors.stale_count(manager, mine=False)
     print(f"stale customers visible to the manager: {stale.value:,}{'+' if stale.capped else ''}")

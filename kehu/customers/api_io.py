@@ -156,8 +156,7 @@ def import_upload(request, query: Query[ImportUploadQuery]):
 @paginate(LimitOffsetPagination)
 def import_list(request):
     """The caller's own import jobs, newest first."""
-    require_permission(request.auth, perms.IMPORT)
-    return ImportJob.objects.filter(created_by=request.auth)
+    return jobs.jobs_of(request.auth)
 
 
 @router.get("/imports/{int:job_id}", response=ImportJobOut)

@@ -37,11 +37,16 @@ def job_create(*, actor, data: bytes, file_name: str, mode: str, dry_run: bool) 
                                     sha256=hashlib.sha256(data).hexdigest(), created_by=actor)
 
 
+def jobs_of(user):
+    """The import jobs a user started, newest first: nobody sees another's files or reports."""
+    require_permission(user, perms.IMPORT)
+    return ImportJob.objects.filter(created_by=user)
+
+
 def job_for(user, job_id: int) -> ImportJob:
     """A user sees only the jobs they started."""
-    require_permission(user, perms.IMPORT)
     try:
-        return ImportJob.objects.get(pk=job_id, created_by=user)
+        return jobs_of(user).get(pk=job_id)
     except ImportJob.DoesNotExist as exc:
         raise NotFound("import_job", _("导入任务不存在。")) from exc
 

@@ -56,7 +56,7 @@ def import_upload(request):
             else:
                 run_import.enqueue(job.pk)
                 return redirect("customer_io:import_job", pk=job.pk)
-    recent = ImportJob.objects.filter(created_by=request.user)[:10]
+    recent = jobs.jobs_of(request.user)[:10]
     return render(request, "customers/io/import_upload.html", {"form": form, "recent": recent})
 
 
