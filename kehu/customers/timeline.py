@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import F, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.urls import reverse
@@ -75,9 +76,19 @@ def columns(name: str, *, at: str, actor: str | None = None, ref: str = "pk", **
             **{key: _text(texts.get(key, Value(""))) for key in TEXTS}}
 
 
+def _newest(source: Source, customer, user, limit: int) -> QuerySet:
+    """The source's rows; its newest ``limit`` only where the database takes a LIMIT inside UNION ALL
+    (PostgreSQL): each branch then walks its (customer, time) index and stops, so 100,000 field changes
+    cost what 50 do. SQLite reads every branch whole and still answers 50,000 in a few milliseconds."""
+    rows = source.rows(customer, user)
+    if connection.features.supports_slicing_ordering_in_compound:
+        return rows.order_by("-at")[:limit]
+    return rows.order_by()
+
+
 def events_for(customer, user, limit: int = DEFAULT_LIMIT) -> list[TimelineEvent]:
     """The newest ``limit`` events of every source, newest first, in one query."""
-    branches = [source.rows(customer, user).order_by() for source in SOURCES.values()]
+    branches = [_newest(source, customer, user, limit) for source in SOURCES.values()]
     if not branches:
         return []
     first, *rest = branches
