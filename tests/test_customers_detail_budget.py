@@ -77,10 +77,10 @@ def test_page_and_every_tab_cost_the_same_for_a_long_history_as_for_a_new_custom
     client = login(sales)
     client.get(page_url(fresh))  # the caches a running server holds: field rules, custom-field definitions
     page = [cost(client, page_url(customer)) for customer in (fresh, long)]
-    assert page == [DETAIL_QUERIES, DETAIL_QUERIES], page
+    assert page[0] == page[1] <= DETAIL_QUERIES, page
     for tab, budget in TAB_QUERIES.items():
         costs = [cost(client, tab_url(customer, tab)) for customer in (fresh, long)]
-        assert costs == [budget, budget], (tab, costs)
+        assert costs[0] == costs[1] <= budget, (tab, costs)
     html = client.get(page_url(long)).content.decode()
     assert html.count('class="list-group-item small"') == timeline.DEFAULT_LIMIT  # the newest 50 of ~560 events
     assert "修改了备注" in html and "第 0 次核实" in html
@@ -106,7 +106,7 @@ def test_a_tab_inline_costs_the_page_plus_the_tab(login, sales, fresh_and_long):
         html = client.get(f"{page_url(long)}?tab={tab}").content.decode()
         assert f'id="tab-{tab}"' in html and "正在加载" not in html
         # the page plus the tab's own reads: its budget less sign-in and session (7) and the customer (2)
-        assert cost(client, f"{page_url(long)}?tab={tab}") == DETAIL_QUERIES + budget - 9, tab
+        assert cost(client, f"{page_url(long)}?tab={tab}") <= DETAIL_QUERIES + budget - 9, tab
 
 
 @pytest.mark.req("INFO-11")
@@ -143,7 +143,7 @@ def test_the_api_detail_costs_the_same_for_a_long_history(api_client, sales, fre
     client = api_client(sales)
     client.get(f"/api/v1/customers/{fresh.pk}")
     costs = [cost(client, f"/api/v1/customers/{customer.pk}") for customer in (fresh, long)]
-    assert costs == [API_DETAIL_QUERIES, API_DETAIL_QUERIES], costs
+    assert costs[0] == costs[1] <= API_DETAIL_QUERIES, costs
     assert len(client.get(f"/api/v1/customers/{long.pk}").json()["contacts"]) == 41
 
 
