@@ -179,7 +179,7 @@ def _contacts_tab(request, customer) -> dict:
     for contact in contacts:
         contact.plain = {f: v for (cid, f), v in plain.items() if cid == contact.pk}
     return {"contacts": contacts, "contact_hidden": field_access.for_user(request.user).hidden(CONTACT),
-            "can_edit": request.user.has_permission(perms.EDIT)}
+            "can_edit": request.user.has_permission(perms.EDIT), "can_unmask": request.user.has_permission(perms.UNMASK)}
 
 
 def _history_tab(request, customer) -> dict:
