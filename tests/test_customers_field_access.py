@@ -5,6 +5,7 @@ import io
 import json
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
@@ -18,7 +19,7 @@ from kehu.customers.forms import ContactForm, CustomerForm
 from kehu.customers.models import Customer, FieldPermission
 from kehu.org import roles
 from kehu.org.models import Role
-from tests.customer_data import DETAIL_QUERIES, cleaned, make_customer
+from tests.customer_data import DETAIL_QUERIES, TAB_QUERIES, cleaned, make_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -72,11 +73,28 @@ def test_defaults_seeded_and_widest_of_the_roles(make_user, django_assert_num_qu
     assert field_access.for_user(make_user(roles.SALESPERSON)).level(CUSTOMER, "credit_code") == ONCE
     assert field_access.for_user(make_user(roles.SALES_MANAGER)).level(CUSTOMER, "credit_code") == EDIT
     both = make_user(roles.TECHNICAL_ENGINEER, roles.SALESPERSON)
+    cache.clear()
     with django_assert_num_queries(2):  # the user's roles and the matrix rows, once per user object (per request)
         assert field_access.for_user(both).level(CUSTOMER, "id_number") == ONCE
         assert field_access.for_user(both).level(CUSTOMER, "remarks") == EDIT
+    with django_assert_num_queries(1):  # the next request: the roles; their rows come from the cache
+        assert field_access.for_user(fresh(both)).level(CUSTOMER, "id_number") == ONCE
     admin = field_access.for_user(make_user(roles.SECURITY_ADMIN))
     assert admin.level(CUSTOMER, "remarks") == HIDDEN  # admin duties see no customer field at all
+
+
+@pytest.mark.req("SEC-3")
+def test_a_rule_change_is_seen_at_the_next_request_whatever_process_cached_the_rows(make_user, secadmin):
+    engineer = make_user(roles.TECHNICAL_ENGINEER)
+    assert field_access.for_user(engineer).level(CUSTOMER, "remarks") == READ  # rows cached
+    set_rule(secadmin, roles.TECHNICAL_ENGINEER, CUSTOMER, "remarks", HIDDEN)  # through the service
+    assert field_access.for_user(fresh(engineer)).level(CUSTOMER, "remarks") == HIDDEN
+    # Another process changed the rows: its cache entry is not ours, but the role's updated_at moved.
+    engineer_role = role(roles.TECHNICAL_ENGINEER)
+    field_access.for_user(fresh(engineer))
+    FieldPermission.objects.filter(role=engineer_role, field="remarks").delete()
+    engineer_role.save(update_fields=["updated_at"])
+    assert field_access.for_user(fresh(engineer)).level(CUSTOMER, "remarks") == READ
 
 
 @pytest.mark.req("SEC-3")
@@ -153,24 +171,38 @@ def test_masked_in_lists_only_shows_plaintext_on_the_detail_page_audited(login, 
                                                                          django_assert_max_num_queries):
     customer = make_customer(manager, "北京丁科技有限公司", mobile=MOBILE)
     set_rule(secadmin, roles.SALES_MANAGER, CONTACT, "mobile", EDIT, field_access.LISTS)
+    set_rule(secadmin, roles.SALES_MANAGER, CUSTOMER, "mobile", EDIT, field_access.LISTS)
+    person = make_person(manager)
     client = login(fresh(manager))
-    before = AuditEntry.objects.filter(action=actions.PII_REVEAL).count()
+    reveals = AuditEntry.objects.filter(action=actions.PII_REVEAL)
+    before = reveals.count()
     # The page's usual budget, plus the reveal's savepoint pair, the hourly cap count and the audit row
-    # (head, insert, update).
+    # (head, insert, update): the header shows the customer's own values.
     with django_assert_max_num_queries(DETAIL_QUERIES + 6):
-        detail = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
-    assert MOBILE in detail
-    entry = AuditEntry.objects.filter(action=actions.PII_REVEAL).latest("seq")
-    assert AuditEntry.objects.filter(action=actions.PII_REVEAL).count() == before + 1
+        detail = client.get(reverse("customers:detail", args=[person.pk])).content.decode()
+    assert "13700001234" in detail and reveals.count() == before + 1
+    assert reveals.latest("seq").data == {"customer": person.pk, "shown_on": "detail", "fields": ["mobile"]}
+    # The contacts tab shows the contacts' values, with a reveal of its own.
+    with django_assert_max_num_queries(TAB_QUERIES["contacts"] + 6):
+        tab = client.get(reverse("customers:tab", args=[customer.pk, "contacts"])).content.decode()
+    assert MOBILE in tab
+    entry = reveals.latest("seq")
+    assert reveals.count() == before + 2 and entry.data["fields"] == [f"contact.{customer.contacts.get().pk}.mobile"]
     assert entry.data["shown_on"] == "detail" and entry.reason == services.DETAIL_REVEAL_REASON
     assert MOBILE not in client.get(reverse("customers:list")).content.decode()  # lists stay masked
+    assert reveals.count() == before + 2
 
 
 @pytest.mark.req("SEC-3", "PI-4")
 def test_masked_everywhere_by_default_even_for_unmask_holders(login, manager):
     customer = make_customer(manager, "北京戊科技有限公司", mobile=MOBILE)
-    detail = login(manager).get(reverse("customers:detail", args=[customer.pk])).content.decode()
-    assert MOBILE not in detail and "138****5678" in detail
+    client = login(manager)
+    contact = customer.contacts.get()
+    for url in (reverse("customers:tab", args=[customer.pk, "contacts"]),  # as htmx loads it, and inline
+                reverse("customers:detail", args=[customer.pk]) + "?tab=contacts"):
+        html = client.get(url).content.decode()
+        assert MOBILE not in html and "138****5678" in html
+        assert f"?field=mobile&amp;contact={contact.pk}" in html  # the holder of pii.unmask may reveal it
 
 
 # --- API ---------------------------------------------------------------------------------------

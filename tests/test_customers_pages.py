@@ -139,12 +139,13 @@ def test_detail_query_budget_does_not_grow(login, sales, django_assert_max_num_q
     customer = make_customer(sales, "北京丁有限公司")
     _grow(customer, sales, size)
     client = login(sales)
-    # Measured 27-29 for 3 and for 30: the page's own 20-22 (a salesperson's shared ids, read first by the
-    # scope; the customer; tags; contacts and history prefetched for their tabs and the timeline; the
-    # attachments and consent tabs; four more timeline sources; the policy in force for the review status
-    # and again for the tier's name; the reader's field permissions (SEC-3); the custom-field definitions
-    # when their cache is cold (INFO-8); the CUSTOMER_VIEW audit row: chain head, insert, head update inside
-    # a savepoint pair) plus 7 of sign-in overhead (session, user, roles, department scope, session save).
+    # 16 for 3 and for 30 (29 before the tabs loaded on demand): the page's own 9 — the salesperson's
+    # shared ids (read first by the scope), the customer with owner, department, creator and tag names; the
+    # CUSTOMER_VIEW audit row (savepoint, chain head, insert, head update, release); the policy version in
+    # force, once for the review status and the tier's name; the timeline, one UNION ALL over its sources —
+    # plus 7 of sign-in (session, user, roles, department) and the session save (savepoint, update,
+    # release). The field rules and the custom-field definitions come from the cache a running server
+    # holds (make_customer warmed it here): tests/test_customers_detail_budget.py for the rest.
     with django_assert_max_num_queries(DETAIL_QUERIES):
         assert client.get(reverse("customers:detail", args=[customer.pk])).status_code == 200
 

@@ -19,13 +19,15 @@ are writable when creating. Masking: protected fields are masked everywhere by d
 that holds ``pii.unmask`` may be set to "masked in lists only", and then the detail page shows the
 plaintext — each showing written to the audit log as a reveal and counted against the hourly cap.
 
-The answer is computed once per user object (one query) and kept on it, so once per request.
+The answer is computed once per user object and kept on it, so once per request; the roles' rows
+are cached across requests under each role's ``updated_at`` (no query while they are unchanged).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from kehu.core.errors import PermissionDenied
@@ -145,15 +147,48 @@ class FieldAccess:
         return (entity, name) in self.lists_only and self.visible(entity, name)
 
 
+RULES_CACHE_SECONDS = 600
+
+
+def _rules_key(role) -> str:
+    return f"kehu:field_rules:{role.pk}:{role.updated_at.isoformat()}"
+
+
+def _rules_of(held) -> dict[tuple[int, str, str], FieldPermission]:
+    """The FieldPermission rows of the ``held`` roles: from the cache (no query) when it knows them.
+
+    A role's rows are cached under its ``updated_at``, which ``rules_changed`` moves whenever they
+    change; every request loads the user's roles afresh, so a change made through any process is
+    seen by every other at its next request, whatever the cache backend (locmem is per process).
+    Whatever else writes FieldPermission rows (a data migration) must call ``rules_changed`` too."""
+    keys = {_rules_key(role): role for role in held}
+    cached = cache.get_many(list(keys))
+    missing = {role.pk: key for key, role in keys.items() if key not in cached}
+    if missing:
+        fresh = {key: [] for key in missing.values()}
+        for row in FieldPermission.objects.filter(role__in=list(missing)):
+            fresh[missing[row.role_id]].append(row)
+        cache.set_many(fresh, RULES_CACHE_SECONDS)
+        cached.update(fresh)
+    return {(row.role_id, row.entity, row.field): row for rows in cached.values() for row in rows}
+
+
+def rules_changed(role) -> None:
+    """After ``role``'s FieldPermission rows changed (inside the writing transaction): move its
+    ``updated_at`` so no process answers from the rows cached before."""
+    cache.delete(_rules_key(role))  # the same key again when the clock stands still (tests)
+    role.save(update_fields=["updated_at"])
+
+
 def for_user(user) -> FieldAccess:
-    """The user's field access, computed once per user object (one query) and kept on it."""
+    """The user's field access, computed once per user object and kept on it; the roles' rows come
+    from the cache (``_rules_of``), so usually no query at all."""
     cached = user.__dict__.get("_kehu_field_access")
     if cached is not None:
         return cached
     held = [r for r in (user.held_roles if user.is_authenticated else [])
             if not r.is_admin_duty and perms.VIEW in r.permissions]
-    rows = {(r.role_id, r.entity, r.field): r
-            for r in FieldPermission.objects.filter(role__in=[r.pk for r in held])} if held else {}
+    rows = _rules_of(held) if held else {}
     levels: dict[tuple[str, str], str] = {}
     lists_only: set[tuple[str, str]] = set()
     for role in held:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Aggregate, F, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -73,21 +73,28 @@ def customers_for(user, filters: CustomerFilters | None = None) -> QuerySet:
     return rows.select_related("owner").prefetch_related("tags", _primary_contacts())
 
 
-def customer_for(user, pk: int) -> Customer:
-    """One visible customer with its owner and tags; NotFound (404) when absent or out of scope.
-
-    A customer merged into another (INFO-5) is not found either; when ``user`` could see it, the
-    NotFound has code ``customer_merged`` and names the survivor (``details["merged_into"]``), so
-    old links can lead there (the survivor's own scope is checked when it is opened)."""
+def _visible(user, pk: int) -> QuerySet:
     require_permission(user, perms.VIEW)
-    customer = (Customer.objects.visible_to(user).filter(deleted_at=None, pk=pk)
-                .select_related("owner", "department", "created_by").prefetch_related("tags").first())
+    return (Customer.objects.visible_to(user).filter(deleted_at=None, pk=pk)
+            .select_related("owner", "department", "created_by"))
+
+
+def _found(user, pk: int, customer: Customer | None) -> Customer:
     if customer is None:
         survivor = _merged_survivor(user, pk)
         if survivor is not None:
             raise NotFound("customer_merged", _("该客户已合并到另一客户。"), details={"merged_into": survivor})
         raise NotFound("not_found", _("客户不存在，或您无权查看。"))
     return customer
+
+
+def customer_for(user, pk: int) -> Customer:
+    """One visible customer with its owner and tags; NotFound (404) when absent or out of scope.
+
+    A customer merged into another (INFO-5) is not found either; when ``user`` could see it, the
+    NotFound has code ``customer_merged`` and names the survivor (``details["merged_into"]``), so
+    old links can lead there (the survivor's own scope is checked when it is opened)."""
+    return _found(user, pk, _visible(user, pk).prefetch_related("tags").first())
 
 
 MAX_MERGE_HOPS = 10
@@ -114,16 +121,26 @@ def visible_ids(user, ids) -> set[int]:
                .values_list("pk", flat=True))
 
 
-HISTORY_LIMIT = 200
+class _JSONArray(Aggregate):
+    """The values as one JSON array: json_group_array on SQLite, jsonb_agg on PostgreSQL."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+def _tag_names() -> Subquery:
+    tagged = Customer.tags.through.objects.filter(customer_id=OuterRef("pk")).values("customer_id")
+    return Subquery(tagged.annotate(names=_JSONArray("tag__name")).values("names"))
 
 
 def customer_detail_for(user, pk: int) -> Customer:
-    """``customer_for`` plus what the detail page shows, each in one prefetch query whatever the history:
-    the contacts (tab and timeline) and the newest HISTORY_LIMIT field changes (tab and timeline)."""
-    customer = customer_for(user, pk)
-    prefetch_related_objects([customer], "contacts", Prefetch(
-        "field_changes", queryset=FieldChange.objects.select_related("changed_by")[:HISTORY_LIMIT],
-        to_attr="recent_changes"))
+    """``customer_for`` for the customer page and its tabs: the owner, department, creator and the tags'
+    names (``tag_names``, sorted) in ONE query."""
+    customer = _found(user, pk, _visible(user, pk).annotate(tag_list=_tag_names()).first())
+    customer.tag_names = sorted(customer.tag_list or ())
     return customer
 
 
@@ -140,12 +157,19 @@ def contact_for(user, customer_pk: int, contact_pk: int) -> Contact:
     return contact
 
 
-def field_history(customer: Customer, limit: int = HISTORY_LIMIT, *, hidden: frozenset[str] = frozenset()):
-    """The newest field changes without the fields hidden from the reader (``contact.x`` for contacts);
-    those prefetched by ``customer_detail_for`` when they are there."""
-    recent = getattr(customer, "recent_changes", None)
-    if recent is not None and limit <= HISTORY_LIMIT:
-        return [change for change in recent if change.field not in hidden][:limit]
+HISTORY_LIMIT = 200
+
+
+def history_hidden(user) -> frozenset[str]:
+    """The field-history names of the fields hidden from ``user`` (``contact.x`` for a contact's)."""
+    from kehu.customers import field_access
+
+    access = field_access.for_user(user)
+    return access.hidden(field_access.CUSTOMER) | {f"contact.{f}" for f in access.hidden(field_access.CONTACT)}
+
+
+def field_history(customer: Customer, limit: int = HISTORY_LIMIT, *, hidden: frozenset[str] = frozenset()) -> QuerySet:
+    """The newest field changes without the fields hidden from the reader (``history_hidden``), one query."""
     return FieldChange.objects.filter(customer=customer).exclude(field__in=hidden).select_related(
         "changed_by")[:limit]
 
@@ -219,11 +243,12 @@ class Reminders:
     version: int
 
 
-def reminders_in_force() -> Reminders:
-    """One query; load it once per request and pass it on (no cache outlives a request: a publication shows at once)."""
+def reminders_in_force(version=None) -> Reminders:
+    """One query (none given the ``version`` in force the caller read already); load it once per request
+    and pass it on (no cache outlives a request: a publication shows at once)."""
     from kehu.policy.selectors import version_in_force
 
-    version = version_in_force()
+    version = version or version_in_force()
     return Reminders(version.section("reminders"), version.number)
 
 

@@ -418,17 +418,20 @@ def _reveals_last_hour(actor) -> int:
 DETAIL_REVEAL_REASON = "详情页显示明文（角色的脱敏方式为仅列表脱敏）"
 
 
-def pii_detail_plaintext(*, actor, customer: Customer, contacts) -> dict[tuple[int | None, str], str]:
+def pii_detail_plaintext(*, actor, customer: Customer, contacts=None) -> dict[tuple[int | None, str], str]:
     """The plaintext a detail page may show for roles masked "in lists only" (SEC-3), keyed by
-    (contact id or None, field). One audit row per page view names every value shown; past the
-    hourly reveal cap, or without ``pii.unmask``, nothing is shown in clear."""
+    (contact id or None, field): the customer's own values (the page's header) or, given ``contacts``,
+    theirs (the contacts tab). One audit row per showing names every value shown; past the hourly
+    reveal cap, or without ``pii.unmask``, nothing is shown in clear."""
     access = field_access.for_user(actor)
     if not actor.has_permission(perms.UNMASK):
         return {}
-    wanted = [(None, f, customer) for f in REVEAL_FIELDS[Customer]
-              if access.plain_on_detail(field_access.CUSTOMER, f) and getattr(customer, f)]
-    wanted += [(c.pk, f, c) for c in contacts for f in REVEAL_FIELDS[Contact]
-               if access.plain_on_detail(field_access.CONTACT, f) and getattr(c, f)]
+    if contacts is None:
+        wanted = [(None, f, customer) for f in REVEAL_FIELDS[Customer]
+                  if access.plain_on_detail(field_access.CUSTOMER, f) and getattr(customer, f)]
+    else:
+        wanted = [(c.pk, f, c) for c in contacts for f in REVEAL_FIELDS[Contact]
+                  if access.plain_on_detail(field_access.CONTACT, f) and getattr(c, f)]
     if not wanted:
         return {}  # the usual case: no transaction, no query
     with transaction.atomic():
@@ -785,6 +788,8 @@ def field_permissions_set(*, actor, role, cells: dict[tuple[str, str], tuple[str
                   "access": [old[0], access], "mask": [old[1], mask]}
         audit.record(actor, actions.FIELD_PERMISSION_SET, role, change)
         changes.append(change)
+    if changes:
+        field_access.rules_changed(role)
     return changes
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.customer_new, name="new"),
     path("stale/", views_review.stale_list, name="stale"),
     path("<int:pk>/", views.customer_detail, name="detail"),
+    path("<int:pk>/tabs/<str:tab>/", views.customer_tab, name="tab"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("<int:pk>/merge/", views_merge.customer_merge, name="merge"),

@@ -46,6 +46,7 @@ from kehu.customers.listing import counted_window
 from kehu.customers.models import Tag
 from kehu.customers.presets import RISK_LEVEL_KEY
 from kehu.policy.evaluators.suitability import PRODUCT_RISKS, risk_label
+from kehu.policy.selectors import tier_names, version_in_force
 from kehu.web.decorators import permission_required
 
 SEARCH_SESSION_KEY = "kehu_customer_search"
@@ -120,6 +121,8 @@ def customer_search(request):
 @require_GET
 @permission_required(perms.VIEW)
 def customer_detail(request, pk: int):
+    """The header, the review status and the timeline; the tabs load on demand (``customer_tab``), or
+    inline with ``?tab=`` (the tabs' links without JavaScript, and the pages after a form's error)."""
     try:
         customer = selectors.customer_detail_for(request.user, pk)
     except NotFound as exc:
@@ -127,42 +130,88 @@ def customer_detail(request, pk: int):
             return redirect("customers:detail", pk=exc.details["merged_into"])
         raise Http404(str(exc.message)) from exc
     services.customer_viewed(actor=request.user, customer=customer)
-    return _detail_page(request, customer)
+    tab = request.GET.get("tab", "")
+    return _detail_page(request, customer, tab=tab if tab in TABS else "")
 
 
-def _detail_page(request, customer, *, attachment_form=None, consent_form=None, status=200):
-    """The customer page; the upload and consent views render it again with their bound form's errors."""
-    contacts = list(selectors.contacts_of(customer))
+def _detail_page(request, customer, *, tab="", status=200, **forms):
+    """The customer page, in a fixed number of queries whatever its history (docs/performance.md);
+    ``tab`` is rendered inline, with the bound form of a failed upload or consent when given."""
     user = request.user
-    consents = selectors.consent_history(user, customer)
-    access = field_access.for_user(user)
-    hidden, contact_hidden = access.hidden(CUSTOMER), access.hidden(CONTACT)
-    plain = services.pii_detail_plaintext(actor=user, customer=customer, contacts=contacts)
-    for contact in contacts:
-        contact.plain = {f: v for (cid, f), v in plain.items() if cid == contact.pk}
+    hidden = field_access.for_user(user).hidden(CUSTOMER)
+    plain = services.pii_detail_plaintext(actor=user, customer=customer)
     definitions = custom_fields.definitions()
-    return render(request, "customers/detail.html", {
+    version = version_in_force()  # once: the review status and the tier's name
+    context = {
         "custom_values": custom_fields.shown_values(customer, definitions),
         "suitability": any(f.key == RISK_LEVEL_KEY for f in definitions),
-        "customer": customer, "contacts": contacts, "events": timeline.events_for(customer, user),
-        "history": selectors.field_history(customer, hidden=hidden | {f"contact.{f}" for f in contact_hidden}),
+        "customer": customer, "events": timeline.events_for(customer, user),
+        "tier": tier_names(version=version).get(customer.tier, customer.tier),
         "region": "" if hidden & {"province", "city", "district"} else region_name(customer),
         "industry": "" if "industry" in hidden else industry_name(customer),
         "can_edit": user.has_permission(perms.EDIT),
         "can_unmask": user.has_permission(perms.UNMASK), "can_merge": user.has_permission(perms.MERGE),
         "can_review": user.has_permission(perms.REVIEW), "review_form": ReviewForm(),
-        "status": selectors.stale_rows([customer])[0],
-        "hidden": hidden, "contact_hidden": contact_hidden,
-        "plain": {f: v for (cid, f), v in plain.items() if cid is None},
-        "attachments": selectors.attachments_of(user, customer),
-        "can_upload": user.has_permission(perms.ATTACHMENT_UPLOAD),
-        "can_delete_attachment": user.has_permission(perms.ATTACHMENT_DELETE),
-        "attachment_form": attachment_form or AttachmentForm(),
-        "consents": consents, "consent_states": _consent_rows(consents),
-        "can_record_consent": user.has_permission(perms.CONSENT_RECORD),
-        "consent_form": consent_form or ConsentForm(customer=customer, contacts=contacts),
-        "active_tab": "attachments" if attachment_form else "consent" if consent_form else "contacts",
-    }, status=status)
+        "status": selectors.stale_rows([customer], selectors.reminders_in_force(version))[0],
+        "hidden": hidden, "plain": {f: v for (cid, f), v in plain.items() if cid is None},
+        "tabs": TABS, "active_tab": tab,
+    }
+    if tab:
+        context.update(TABS[tab](request, customer, **forms))
+    return render(request, "customers/detail.html", context, status=status)
+
+
+@require_GET
+@permission_required(perms.VIEW)
+def customer_tab(request, pk: int, tab: str):
+    """One tab of the customer page, for htmx to swap in (the tabs and the chosen one's content)."""
+    if tab not in TABS:
+        raise Http404
+    customer = _adapt(selectors.customer_detail_for, request.user, pk)
+    return render(request, "customers/_tabs.html", {"customer": customer, "tabs": TABS, "active_tab": tab,
+                                                    **TABS[tab](request, customer)})
+
+
+def _contacts_tab(request, customer) -> dict:
+    """The contacts, with the plaintext of a role masked "in lists only" (audited: one reveal row)."""
+    contacts = list(selectors.contacts_of(customer))
+    plain = services.pii_detail_plaintext(actor=request.user, customer=customer, contacts=contacts)
+    for contact in contacts:
+        contact.plain = {f: v for (cid, f), v in plain.items() if cid == contact.pk}
+    return {"contacts": contacts, "contact_hidden": field_access.for_user(request.user).hidden(CONTACT),
+            "can_edit": request.user.has_permission(perms.EDIT), "can_unmask": request.user.has_permission(perms.UNMASK)}
+
+
+def _history_tab(request, customer) -> dict:
+    return {"history": selectors.field_history(customer, hidden=selectors.history_hidden(request.user))}
+
+
+def _attachments_tab(request, customer, attachment_form=None) -> dict:
+    user = request.user
+    return {"attachments": selectors.attachments_of(user, customer),
+            "can_upload": user.has_permission(perms.ATTACHMENT_UPLOAD),
+            "can_delete_attachment": user.has_permission(perms.ATTACHMENT_DELETE),
+            "attachment_form": attachment_form or AttachmentForm()}
+
+
+def _consents_tab(request, customer, consent_form=None) -> dict:
+    return _consent_context(request, selectors.consent_history(request.user, customer), consent_form or ConsentForm(
+        customer=customer, contacts=list(selectors.contacts_of(customer))))
+
+
+def _consent_context(request, consents, form) -> dict:
+    """The consent table and form (customers/_consents.html) of the customer page and of a contact's."""
+    return {"consents": consents, "consent_states": _consent_rows(consents),
+            "can_record_consent": request.user.has_permission(perms.CONSENT_RECORD), "consent_form": form}
+
+
+def _tab_url(pk: int, tab: str) -> str:
+    return reverse("customers:detail", args=[pk]) + f"?tab={tab}#tabs"
+
+
+# The customer page's tabs: name → the context of its content (customers/_<name>.html, in _tabs.html).
+TABS = {"contacts": _contacts_tab, "history": _history_tab, "attachments": _attachments_tab,
+        "consents": _consents_tab}
 
 
 def _consent_rows(history) -> list:
@@ -243,12 +292,8 @@ def customer_edit(request, pk: int):
 def _contact_page(request, form, customer, contact=None, *, consent_form=None, status=200):
     context = {"form": form, "customer": customer, "contact": contact}
     if contact is not None:
-        consents = selectors.consent_history(request.user, customer, contact)
-        context.update({
-            "consents": consents, "consent_states": _consent_rows(consents),
-            "can_record_consent": request.user.has_permission(perms.CONSENT_RECORD),
-            "consent_form": consent_form or ConsentForm(customer=customer, fixed_contact=contact),
-        })
+        context.update(_consent_context(request, selectors.consent_history(request.user, customer, contact),
+                                        consent_form or ConsentForm(customer=customer, fixed_contact=contact)))
     return render(request, "customers/contact_edit.html", context, status=status)
 
 
@@ -305,7 +350,7 @@ def reveal(request, pk: int):
 @require_POST
 @permission_required(perms.ATTACHMENT_UPLOAD)
 def attachment_upload(request, pk: int):
-    customer = _adapt(selectors.customer_for, request.user, pk)
+    customer = _adapt(selectors.customer_detail_for, request.user, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
@@ -320,8 +365,8 @@ def attachment_upload(request, pk: int):
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
             else:
-                return redirect(reverse("customers:detail", args=[pk]) + "#tab-attachments")
-    return _detail_page(request, customer, attachment_form=form, status=400)
+                return redirect(_tab_url(pk, "attachments"))
+    return _detail_page(request, customer, tab="attachments", attachment_form=form, status=400)
 
 
 @require_GET
@@ -337,7 +382,7 @@ def attachment_download(request, pk: int, attachment_pk: int):
 def attachment_delete(request, pk: int, attachment_pk: int):
     attachment = _adapt(selectors.attachment_for, request.user, pk, attachment_pk)
     _adapt(services.attachment_delete, actor=request.user, attachment=attachment)
-    return redirect(reverse("customers:detail", args=[pk]) + "#tab-attachments")
+    return redirect(_tab_url(pk, "attachments"))
 
 
 # --- consent (PRIV-1) ---------------------------------------------------------------------------
@@ -345,7 +390,7 @@ def attachment_delete(request, pk: int, attachment_pk: int):
 @permission_required(perms.CONSENT_RECORD)
 def consent_record(request, pk: int):
     """The consent form of the customer page and of the contact page (``return_to=contact``)."""
-    customer = _adapt(selectors.customer_for, request.user, pk)
+    customer = _adapt(selectors.customer_detail_for, request.user, pk)
     contacts = list(selectors.contacts_of(customer))
     contact_id = request.POST.get("contact", "")
     on_contact_page = request.POST.get("return_to") == "contact" and contact_id.isdigit()
@@ -364,11 +409,11 @@ def consent_record(request, pk: int):
         else:
             if on_contact_page:
                 return redirect(reverse("customers:contact_edit", args=[pk, contact.pk]) + "#consent")
-            return redirect(reverse("customers:detail", args=[pk]) + "#tab-consent")
+            return redirect(_tab_url(pk, "consents"))
     if on_contact_page:
         contact_form = ContactForm(initial=_initial(contact, services.CONTACT_FIELDS))
         return _contact_page(request, contact_form, customer, contact, consent_form=form, status=400)
-    return _detail_page(request, customer, consent_form=form, status=400)
+    return _detail_page(request, customer, tab="consents", consent_form=form, status=400)
 
 
 # --- the field matrix (SEC-3), for the security administrator ---------------------------------

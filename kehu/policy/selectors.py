@@ -45,10 +45,11 @@ def rules_in_force(section: str, at: dt.datetime | None = None,
     return version_in_force(at, policy_code).section(section)
 
 
-def tier_names(at: dt.datetime | None = None) -> dict[str, str]:
-    """Tier code → its name in the active language, from the active scheme of the version in force."""
+def tier_names(at: dt.datetime | None = None, *, version: PolicyVersion | None = None) -> dict[str, str]:
+    """Tier code → its name in the active language, from the active scheme of the version in force
+    (``version``, when the caller read it already: no query)."""
     try:
-        tiers = rules_in_force("tiers", at)
+        tiers = version.section("tiers") if version is not None else rules_in_force("tiers", at)
     except NotFound:
         return {}
     return {tier.code: tier.display_name for tier in tiers.active.tiers}
