@@ -224,3 +224,18 @@ def test_counted_window_gives_the_plain_slice_and_count(people, cap, django_asse
             window, counted = counted_window(rows, 1, 3, cap=cap)
         assert [c.pk for c in window] == expected
         assert counted == capped_count(rows, cap=cap)
+
+
+def test_first_ids_reads_at_most_the_limit_and_plans_for_every_match_on_postgresql(people):
+    from django.test.utils import CaptureQueriesContext
+
+    from kehu.customers.listing import first_ids
+
+    _sales, _other, gm = people
+    rows = apply_search(Customer.objects.visible_to(gm), "有限公司")
+    with CaptureQueriesContext(connection) as queries:
+        assert len(first_ids(rows, 2)) == 2
+    assert set(first_ids(rows, 10)) == set(rows.values_list("pk", flat=True))
+    # PostgreSQL: a MATERIALIZED CTE, planned for all its rows (a LIMIT inside once chose a full sequential scan
+    # from a wrong match estimate: 0.8–1.5 s at 1,000,000 customers); SQLite: the plain LIMIT.
+    assert ("AS MATERIALIZED" in queries[0]["sql"]) == (connection.vendor == "postgresql")

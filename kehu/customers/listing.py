@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import QuerySet
 
 COUNT_CAP = 1_000
@@ -23,9 +24,29 @@ class CappedCount:
     capped: bool  # True: there are more than ``value`` rows
 
 
+def first_ids(queryset: QuerySet, limit: int) -> list[int]:
+    """The ids of at most ``limit`` rows of ``queryset``, in no particular order.
+
+    On PostgreSQL through a ``MATERIALIZED`` CTE: the CTE is planned for all of its rows, and the ``LIMIT``
+    outside still stops reading it after ``limit`` rows. With the ``LIMIT`` inside, the planner trusts its
+    match estimate: for a 12-letter pinyin term it expected 10,298 matches (517 real) and chose a sequential
+    scan to stop after the first 1,001, which read all 1,000,000 rows (0.8–1.5 s); planned for all rows it
+    takes the trigram bitmap (12 ms). A dense match (a common character, no search) is still a scan that
+    stops early. SQLite would materialise every match first: there the plain ``LIMIT``.
+    """
+    ids = queryset.order_by().values_list("pk", flat=True)
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return list(ids[:limit])
+    sql, params = ids.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH matches AS MATERIALIZED ({sql}) SELECT * FROM matches LIMIT %s", (*params, limit))
+        return [row[0] for row in cursor.fetchall()]
+
+
 def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> CappedCount:
     """Count at most ``cap`` rows: the database reads cap + 1 ids and stops."""
-    seen = queryset.order_by().values("pk")[: cap + 1].count()
+    seen = len(first_ids(queryset, cap + 1))
     return CappedCount(value=min(seen, cap), capped=seen > cap)
 
 
@@ -42,13 +63,13 @@ def keyset_page(queryset: QuerySet, *, before_id: int | None = None, size: int =
 def counted_window(queryset: QuerySet, start: int, stop: int, cap: int = COUNT_CAP) -> tuple[list, CappedCount]:
     """Rows ``[start:stop]`` of ``queryset`` in its order, and its capped count: two queries.
 
-    First at most ``cap + 1`` ids are read: that is the count. When that is all of them, the window is read
+    First at most ``cap + 1`` ids are read (``first_ids``): that is the count. When that is all of them, the window is read
     among them (``id IN (…)``). PostgreSQL otherwise tends to walk the primary key backwards for
     ``ORDER BY id DESC LIMIT 21``, expecting many matches from a trigram estimate, and reads the whole table
     when there are only a few (measured 3.1 s at 1,000,000 customers for a 12-letter pinyin term). With more
     matches than the cap, the window runs as a plain query (at least one row in a thousand matches).
     """
-    ids = list(queryset.order_by().values_list("pk", flat=True)[: cap + 1])
+    ids = first_ids(queryset, cap + 1)
     counted = CappedCount(value=min(len(ids), cap), capped=len(ids) > cap)
     if counted.capped:
         return list(queryset[start:stop]), counted
