@@ -10,9 +10,8 @@ from kehu.compliance.models import AuditEntry
 from kehu.customers import services
 from kehu.customers.forms import ContactForm, CustomerForm
 from kehu.customers.listing import COUNT_CAP
-from kehu.customers.models import Customer
 from kehu.org import roles
-from tests.customer_data import DETAIL_QUERIES, cleaned, make_customer
+from tests.customer_data import DETAIL_QUERIES, bulk_customers, cleaned, make_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -75,12 +74,6 @@ def test_list_shows_exactly_the_visible_customers(login, sales, mine, theirs):
     assert "北京甲科技有限公司" in html and "北京丙咨询有限公司" in html and "上海乙贸易有限公司" not in html
     assert "共 2 个客户" in html
     assert "138****5678" in html
-
-
-def bulk_customers(owner, count: int, start: int = 0) -> None:
-    """``count`` plain rows at once: enough to pass the list's count cap without a service call each."""
-    Customer.objects.bulk_create(Customer(name=f"批量{i}号有限公司", name_normalized=f"批量{i}号有限公司", owner=owner,
-                                          department=owner.department) for i in range(start, start + count))
 
 
 @pytest.mark.req("INFO-6")
