@@ -14,9 +14,8 @@ Modes:
   free 127.0.0.1 port, with a signed-in session cookie; a bounded loop of sequential requests.
 The search text lives in the session (the search form POSTs it, the list GETs it): before each timed GET the
 benchmark writes it into the session row, untimed. Queries are drawn from the seeded rows, so they hit.
-CPU columns: this process's CPU time in the queryset and client modes; over HTTP the server's (gunicorn master
-and worker, from /proc in 10 ms ticks: read its mean). Unlike the wall time, CPU time does not grow with the
-machine's load.
+CPU columns: the CPU time of the work, Django's and PostgreSQL's (``CpuClock``); unlike the wall time it does not
+grow with the machine's load.
 Prints figures (and PostgreSQL EXPLAIN plans with --explain) and the load average; asserts nothing.
 """
 
@@ -39,46 +38,59 @@ from benchmarks.customers_seed import setup  # noqa: E402
 from benchmarks.timing import p50_p95  # noqa: E402
 
 
-def timed(case, samples: int, cpu_clock=time.process_time) -> tuple[float, ...]:
-    """Wall-clock p50/p95 and CPU p50/p95/mean (ms) of ``case() -> (prepare, run)``; only ``run`` is timed. On a
-    loaded machine the wall time mostly waits for a core; the CPU time is the work itself. ``cpu_clock`` is this
-    process's CPU time (all the work for SQLite in the queryset mode) or, over HTTP, the server's."""
+def timed(case, samples: int, cpu: CpuClock) -> tuple[float, ...]:
+    """Wall-clock p50/p95 and CPU p50/p95/mean (ms) of ``case() -> (prepare, run)``; only ``run`` is timed."""
     prepare, run = case
     prepare()
     run()  # one warm-up, not counted
-    wall, cpu = [], []
+    wall, work = [], []
     for _ in range(samples):
         prepare()
-        began, began_cpu = time.perf_counter(), cpu_clock()
+        cpu.refresh()
+        began, began_cpu = time.perf_counter(), cpu()
         run()
         wall.append((time.perf_counter() - began) * 1000)
-        cpu.append((cpu_clock() - began_cpu) * 1000)
-    return (*p50_p95(wall), *p50_p95(cpu), sum(cpu) / len(cpu))
+        work.append((cpu() - began_cpu) * 1000)
+    return (*p50_p95(wall), *p50_p95(work), sum(work) / len(work))
 
 
-def process_tree_cpu(pid: int):
-    """A clock of the CPU seconds spent by ``pid`` and its children (the gunicorn master and its worker), read
-    from /proc in 10 ms ticks: a single request reads 0, 10 or 20 ms, so of the server's CPU only the mean over
-    the samples means anything; unlike the wall time, it does not grow with the machine's load."""
-    tick = os.sysconf("SC_CLK_TCK")
+class CpuClock:
+    """CPU seconds spent on the work measured, whoever did it: on a loaded machine the wall time mostly waits for
+    a core, the CPU time does not grow with the load. The queryset and client modes count this process (its own
+    clock) and, on PostgreSQL, the server process serving its connection; the http mode counts the gunicorn
+    master and worker and every server process of the benchmark database. Other processes are read from /proc
+    in 10 ms ticks, so for those a single sample reads 0, 10 or 20 ms: read the mean."""
 
-    def tree(root: int) -> list[int]:
+    def __init__(self, connection, server_pid: int | None = None):
+        self.connection, self.server_pid, self.pids = connection, server_pid, []
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def refresh(self) -> None:
+        """Who to count for the next sample (untimed): the backends come and go with the server's connections."""
+        backends = []
+        if self.connection.vendor == "postgresql":
+            with self.connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()" if self.server_pid is None else
+                               "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+                backends = [row[0] for row in cursor.fetchall()]
+        self.pids = backends + (self._tree(self.server_pid) if self.server_pid else [])
+
+    def _tree(self, root: int) -> list[int]:
         try:
             children = Path(f"/proc/{root}/task/{root}/children").read_text().split()
         except OSError:
             return [root]
-        return [root, *(p for child in children for p in tree(int(child)))]
+        return [root, *(p for child in children for p in self._tree(int(child)))]
 
-    def seconds() -> float:
-        total = 0
-        for each in tree(pid):
+    def __call__(self) -> float:
+        ticks = 0
+        for pid in self.pids:
             try:
-                fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended, or not on this machine
                 continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / tick
-    return seconds
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / self.tick + (time.process_time() if self.server_pid is None else 0)
 
 
 def free_port() -> int:
@@ -179,14 +191,13 @@ def main() -> None:
           f"{samples} samples each; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
 
     pages = server = None
-    cpu_clock = time.process_time
     if options.mode != "queryset":
         port = free_port() if options.mode == "http" else None
         server = start_server(port, options.database_url) if port else None
-        cpu_clock = process_tree_cpu(server.pid) if server else cpu_clock
         pages = Pages(options.mode, port)
         for user in (salesperson, manager, gm):
             pages.session_of(user)
+    cpu_clock = CpuClock(connection, server.pid if server else None)
 
     def search_case(user, queries):
         state = {"i": 0, "query": ""}
