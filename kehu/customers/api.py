@@ -24,7 +24,7 @@ from kehu.customers import permissions as perms
 from kehu.customers.duplicates import find_duplicates
 from kehu.customers.field_access import CONTACT, CUSTOMER
 from kehu.customers.forms import CUSTOM_PREFIX, ConsentForm, ContactForm, CustomerForm
-from kehu.customers.listing import COUNT_CAP, capped_count, counted_window
+from kehu.customers.listing import COUNT_CAP, counted_window
 from kehu.customers.models import Attachment, ConsentRecord, Contact, Customer
 from kehu.org.access import require_permission
 
@@ -376,12 +376,12 @@ def stale_list(request, filters: Query[StaleFilters]):
     reminders = selectors.reminders_in_force()
     rows = selectors.stale_customers_for(request.auth, mine=filters.mine, reminders=reminders)
     limit = page_limit(filters.limit)
-    page = selectors.stale_rows(rows[filters.offset: filters.offset + limit], reminders)
+    window, counted = counted_window(rows, filters.offset, filters.offset + limit)
+    page = selectors.stale_rows(window, reminders)
     items = [StaleOut(id=r.customer.pk, name=r.customer.name, tier=r.customer.tier,
                       owner=r.customer.owner.full_name if r.customer.owner_id else None, checked_at=r.checked_at,
                       reviewed=r.customer.last_reviewed_at is not None, interval_days=r.interval_days,
                       days_overdue=r.days_overdue, policy_version=r.policy_version) for r in page]
-    counted = capped_count(rows)
     return {"items": items, "count": counted.value, "count_capped": counted.capped, "limit": limit,
             "offset": filters.offset}
 
