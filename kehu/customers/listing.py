@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -38,7 +39,10 @@ def first_ids(queryset: QuerySet, limit: int) -> list[int]:
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return list(ids[:limit])
-    sql, params = ids.query.sql_with_params()
+    try:
+        sql, params = ids.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:  # e.g. ``id IN ()``: Django answers such a query without asking the database
+        return []
     with connection.cursor() as cursor:
         cursor.execute(f"WITH matches AS MATERIALIZED ({sql}) SELECT * FROM matches LIMIT %s", (*params, limit))
         return [row[0] for row in cursor.fetchall()]
