@@ -213,13 +213,14 @@ def test_lists_are_not_read_through_an_index_of_every_rows_null_deleted_at(peopl
 
 
 @pytest.mark.parametrize("cap", [2, 1_000])
-@pytest.mark.parametrize("order", ["-pk", "name"])
+@pytest.mark.parametrize("order", ["-pk", "name", "reversed"])
 def test_counted_window_gives_the_plain_slice_and_count(people, cap, order, django_assert_num_queries):
     from kehu.customers.listing import counted_window
 
     _sales, _other, gm = people
     for query in ("", "有限公司", "华为", "不存在的公司"):
-        rows = apply_search(Customer.objects.visible_to(gm), query).order_by(order)
+        rows = apply_search(Customer.objects.visible_to(gm), query)
+        rows = rows.order_by("-pk").reverse() if order == "reversed" else rows.order_by(order)
         matches = rows.count()
         # The ids (the count), then: the plain window past the cap; the window's rows, their ids picked in hand
         # (newest first) or by the database first (another order) when there are more than the window holds.

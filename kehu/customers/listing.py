@@ -68,7 +68,7 @@ def _window_ids(queryset: QuerySet, ids: list[int], start: int, stop: int) -> li
     """The ids of rows ``[start:stop]`` among ``ids`` (all matches of ``queryset``) in the queryset's order:
     in hand for the lists' newest-first order, else one query without the joins."""
     ordering = queryset.query.order_by or (queryset.query.get_meta().ordering if queryset.query.default_ordering else ())
-    if list(ordering) in (["-id"], ["-pk"]):
+    if list(ordering) in (["-id"], ["-pk"]) and queryset.query.standard_ordering:  # not .reverse()d
         return sorted(ids, reverse=True)[start:stop]
     return list(queryset.filter(pk__in=ids).values_list("pk", flat=True)[start:stop])
 
