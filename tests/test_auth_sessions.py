@@ -5,7 +5,9 @@ import datetime as dt
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kehu.compliance import actions
@@ -20,6 +22,7 @@ pytestmark = pytest.mark.django_db
 
 T0 = dt.datetime(2026, 4, 6, 8, 0, tzinfo=clock.UTC)
 MIN = dt.timedelta(minutes=1)
+SEC = dt.timedelta(seconds=1)
 
 
 def sign_in(username, client=None, at=T0):
@@ -57,6 +60,25 @@ def test_idle_timeout_is_thirty_minutes_for_business_users(make_user):
     assert home_status(client, T0 + 58 * MIN) == 200  # each request renews the idle time
     assert home_status(client, T0 + 88 * MIN) == 302
     assert not UserSession.objects.exists()
+
+
+def session_writes(client, at) -> int:
+    with clock.frozen(at), CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    return sum(q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"] for q in queries)
+
+
+@pytest.mark.req("SEC-1")
+def test_the_idle_clock_is_written_at_most_once_a_minute_and_ends_sessions_early_never_late(make_user):
+    make_user(roles.SALESPERSON, username="qian")
+    client = sign_in("qian")
+    assert session_writes(client, T0 + 30 * SEC) == 0  # a burst of requests writes no session row
+    assert session_writes(client, T0 + 59 * SEC) == 0
+    assert session_writes(client, T0 + MIN) == 1  # then the idle clock moves, and the row and cookie are renewed
+    assert session_writes(client, T0 + MIN + 30 * SEC) == 0
+    # Idle time counts from the last write: 30 minutes after it, the session is over, although the last
+    # request was 30 s later than that write.
+    assert home_status(client, T0 + 31 * MIN) == 302
 
 
 @pytest.mark.req("SEC-1")

@@ -9,9 +9,10 @@ from kehu.compliance import actions
 from kehu.compliance.models import AuditEntry
 from kehu.customers import services
 from kehu.customers.forms import CustomerForm
+from kehu.customers.listing import COUNT_CAP
 from kehu.customers.models import Customer
 from kehu.org import roles
-from tests.customer_data import cleaned, make_customer
+from tests.customer_data import bulk_customers, cleaned, make_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +52,21 @@ def test_anonymous_is_401(client, mine):
     for method, url in endpoints(mine):
         response = client.get(url) if method == "get" else getattr(client, method)(url, "{}", content_type="application/json")
         assert response.status_code == 401, (method, url)
+
+
+@pytest.mark.req("INFO-6")
+def test_list_count_is_exact_up_to_the_cap_then_capped_and_pages_go_past_it(api_client, sales):
+    bulk_customers(sales, COUNT_CAP)
+    client = api_client(sales)
+    listed = client.get(BASE, {"limit": 2}).json()
+    assert (listed["count"], listed["count_capped"]) == (COUNT_CAP, False)
+    bulk_customers(sales, 1, start=COUNT_CAP)
+    listed = client.get(BASE, {"limit": 2}).json()
+    assert (listed["count"], listed["count_capped"]) == (COUNT_CAP, True)
+    assert [c["name"] for c in listed["items"]] == ["批量1000号有限公司", "批量999号有限公司"]
+    last = client.get(BASE, {"limit": 2, "offset": COUNT_CAP}).json()  # past the cap
+    assert [c["name"] for c in last["items"]] == ["批量0号有限公司"] and last["count_capped"]
+    assert client.get(BASE, {"q": "批量1000号"}).json()["count_capped"] is False
 
 
 @pytest.mark.req("SEC-2")

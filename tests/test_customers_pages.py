@@ -9,8 +9,9 @@ from kehu.compliance import actions
 from kehu.compliance.models import AuditEntry
 from kehu.customers import services
 from kehu.customers.forms import ContactForm, CustomerForm
+from kehu.customers.listing import COUNT_CAP
 from kehu.org import roles
-from tests.customer_data import DETAIL_QUERIES, cleaned, make_customer
+from tests.customer_data import DETAIL_QUERIES, bulk_customers, cleaned, make_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +74,21 @@ def test_list_shows_exactly_the_visible_customers(login, sales, mine, theirs):
     assert "北京甲科技有限公司" in html and "北京丙咨询有限公司" in html and "上海乙贸易有限公司" not in html
     assert "共 2 个客户" in html
     assert "138****5678" in html
+
+
+@pytest.mark.req("INFO-6")
+def test_list_count_is_exact_up_to_the_cap_then_n_plus_and_pages_go_past_it(login, sales,
+                                                                            django_assert_max_num_queries):
+    bulk_customers(sales, COUNT_CAP)
+    client = login(sales)
+    assert f"共 {COUNT_CAP} 个客户" in client.get(reverse("customers:list")).content.decode()
+    bulk_customers(sales, 1, start=COUNT_CAP)
+    with django_assert_max_num_queries(15):  # the same budget as a short list: the count is the ids read first
+        html = client.get(reverse("customers:list")).content.decode()
+    assert f"共 {COUNT_CAP}+ 个客户" in html and "批量1000号有限公司" in html
+    assert "1,000+ customers" in client.get(reverse("customers:list"), headers={"Accept-Language": "en"}).content.decode()
+    last = client.get(reverse("customers:list"), {"page": COUNT_CAP // 20 + 1}).content.decode()  # past the cap
+    assert "批量0号有限公司" in last and "上一页" in last and "下一页" not in last
 
 
 @pytest.mark.req("INFO-3")

@@ -212,14 +212,36 @@ def test_lists_are_not_read_through_an_index_of_every_rows_null_deleted_at(peopl
     assert sorted(customers_for(gm).values_list("name", flat=True)) == sorted([HUAWEI, HUAXIA, OTHERS_HUAWEI])
 
 
-@pytest.mark.parametrize("sparse", [0, 1_000])
-def test_counted_window_gives_the_plain_slice_and_count(people, monkeypatch, sparse):
-    from kehu.customers import listing
+@pytest.mark.parametrize("cap", [2, 1_000])
+@pytest.mark.parametrize("order", ["-pk", "name", "reversed"])
+def test_counted_window_gives_the_plain_slice_and_count(people, cap, order, django_assert_num_queries):
+    from kehu.customers.listing import counted_window
 
-    monkeypatch.setattr(listing, "SPARSE", sparse)  # 0: the plain window; 1,000: read among the counted ids
     _sales, _other, gm = people
     for query in ("", "有限公司", "华为", "不存在的公司"):
-        rows = apply_search(Customer.objects.visible_to(gm), query).order_by("-pk")
-        window, counted = listing.counted_window(rows, 1, 3, cap=2)
+        rows = apply_search(Customer.objects.visible_to(gm), query)
+        rows = rows.order_by("-pk").reverse() if order == "reversed" else rows.order_by(order)
+        matches = rows.count()
+        # The ids (the count), then: the plain window past the cap; the window's rows, their ids picked in hand
+        # (newest first) or by the database first (another order) when there are more than the window holds.
+        queries = 1 if not matches else 3 if cap >= matches > 2 and order != "-pk" else 2
+        with django_assert_num_queries(queries):
+            window, counted = counted_window(rows, 1, 3, cap=cap)
         assert [c.pk for c in window] == [c.pk for c in rows[1:3]]
-        assert counted == capped_count(rows, cap=2)
+        assert counted == capped_count(rows, cap=cap)
+
+
+def test_first_ids_reads_at_most_the_limit_and_plans_for_every_match_on_postgresql(people):
+    from django.test.utils import CaptureQueriesContext
+
+    from kehu.customers.listing import first_ids
+
+    _sales, _other, gm = people
+    rows = apply_search(Customer.objects.visible_to(gm), "有限公司")
+    with CaptureQueriesContext(connection) as queries:
+        assert len(first_ids(rows, 2)) == 2
+    assert set(first_ids(rows, 10)) == set(rows.values_list("pk", flat=True))
+    assert first_ids(rows.filter(pk__in=[]), 10) == [] and first_ids(rows.none(), 10) == []
+    # PostgreSQL: a MATERIALIZED CTE, planned for all its rows (a LIMIT inside once chose a full sequential scan
+    # from a wrong match estimate: 0.8–1.5 s at 1,000,000 customers); SQLite: the plain LIMIT.
+    assert ("AS MATERIALIZED" in queries[0]["sql"]) == (connection.vendor == "postgresql")

@@ -44,13 +44,11 @@ class LimitOffsetPagination(PaginationBase):
 
     def paginate_queryset(self, queryset: QuerySet, pagination: Input, request: HttpRequest, **params: Any):
         limit = page_limit(pagination.limit if pagination.limit is not None else pagination.page_size)
-        offset = pagination.offset
-        return {
-            "items": queryset[offset : offset + limit],
-            "count": self._items_count(queryset),
-            "limit": limit,
-            "offset": offset,
-        }
+        return {**self.window(queryset, pagination.offset, limit), "limit": limit, "offset": pagination.offset}
+
+    def window(self, queryset: QuerySet, offset: int, limit: int) -> dict:
+        """The page's ``items`` and the ``count`` (exact here; a big list's pagination caps it)."""
+        return {"items": queryset[offset : offset + limit], "count": self._items_count(queryset)}
 
 
 def encode_cursor(last_id: int) -> str:

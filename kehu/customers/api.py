@@ -24,7 +24,7 @@ from kehu.customers import permissions as perms
 from kehu.customers.duplicates import find_duplicates
 from kehu.customers.field_access import CONTACT, CUSTOMER
 from kehu.customers.forms import CUSTOM_PREFIX, ConsentForm, ContactForm, CustomerForm
-from kehu.customers.listing import capped_count
+from kehu.customers.listing import COUNT_CAP, counted_window
 from kehu.customers.models import Attachment, ConsentRecord, Contact, Customer
 from kehu.org.access import require_permission
 
@@ -296,8 +296,24 @@ def _form_input(payload: Schema, *, exclude_unset: bool = False) -> dict:
     return {k: ("" if v is None else v) for k, v in data.items()}
 
 
+COUNT_CAPPED = Field(description=f"true：符合条件的超过 {COUNT_CAP} 个，count 止于 {COUNT_CAP}（缩小条件可得准确数目）")
+
+
+class CountedPagination(LimitOffsetPagination):
+    """``limit``/``offset`` pages of a big list (INFO-6): the count stops at ``listing.COUNT_CAP`` and says so
+    in ``count_capped``, and the page is read as the list page reads it (``listing.counted_window``). An exact
+    COUNT(*) of a million customers took 420–480 ms on PostgreSQL."""
+
+    class Output(LimitOffsetPagination.Output):
+        count_capped: bool = COUNT_CAPPED
+
+    def window(self, queryset, offset: int, limit: int) -> dict:
+        items, counted = counted_window(queryset, offset, offset + limit)
+        return {"items": items, "count": counted.value, "count_capped": counted.capped}
+
+
 @router.get("", response=list[CustomerOut])
-@paginate(LimitOffsetPagination)
+@paginate(CountedPagination)
 def customer_list(request, filters: Query[ListFilters]):
     """Also filters by custom values: ``cf_<key>=value`` (substring for text, exact otherwise, an option
     for multiple choice; not for mobile or e-mail fields)."""
@@ -343,6 +359,7 @@ class StaleOut(Schema):
 class StalePage(Schema):
     items: list[StaleOut]
     count: int
+    count_capped: bool = COUNT_CAPPED
     limit: int
     offset: int
 
@@ -359,12 +376,13 @@ def stale_list(request, filters: Query[StaleFilters]):
     reminders = selectors.reminders_in_force()
     rows = selectors.stale_customers_for(request.auth, mine=filters.mine, reminders=reminders)
     limit = page_limit(filters.limit)
-    page = selectors.stale_rows(rows[filters.offset: filters.offset + limit], reminders)
+    window, counted = counted_window(rows, filters.offset, filters.offset + limit)
+    page = selectors.stale_rows(window, reminders)
     items = [StaleOut(id=r.customer.pk, name=r.customer.name, tier=r.customer.tier,
                       owner=r.customer.owner.full_name if r.customer.owner_id else None, checked_at=r.checked_at,
                       reviewed=r.customer.last_reviewed_at is not None, interval_days=r.interval_days,
                       days_overdue=r.days_overdue, policy_version=r.policy_version) for r in page]
-    return {"items": items, "count": capped_count(rows).value, "limit": limit,
+    return {"items": items, "count": counted.value, "count_capped": counted.capped, "limit": limit,
             "offset": filters.offset}
 
 

@@ -15,6 +15,7 @@ from kehu.core.errors import DomainError
 from kehu.customers import permissions as perms
 from kehu.customers import selectors, services
 from kehu.customers.forms import ReviewForm
+from kehu.customers.listing import counted_window
 from kehu.customers.views import PAGE_SIZE, _adapt
 from kehu.web.decorators import permission_required
 from kehu.web.home import HomeCard
@@ -30,8 +31,7 @@ def stale_list(request):
         page = 1
     reminders = selectors.reminders_in_force()
     rows = _adapt(selectors.stale_customers_for, request.user, mine=mine, reminders=reminders)
-    window = list(rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
-    counted = selectors.stale_count(request.user, mine=mine, reminders=reminders)
+    window, counted = counted_window(rows, (page - 1) * PAGE_SIZE, page * PAGE_SIZE + 1)
     return render(request, "customers/stale.html", {
         "rows": selectors.stale_rows(window[:PAGE_SIZE], reminders), "count": counted.value, "more": counted.capped,
         "mine": mine, "page": page, "has_next": len(window) > PAGE_SIZE,

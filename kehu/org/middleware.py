@@ -33,6 +33,8 @@ def _refuse_api(code: str, message: str) -> JsonResponse:
 class SessionPolicyMiddleware:
     """Session rules that Django does not have (SECURITY.md AUTH-2, AUTH-4, AUTH-5, RES-1), in order:
     absolute lifetime and idle time on our clock, the second factor, a due password change.
+    The idle clock is written at most once every ``sessions.SEEN_EVERY`` seconds, so a burst of requests
+    does not write the session row each time (a session ends up to that much early, never late).
     Every response to a signed-in (or half signed-in) user is marked ``no-store``."""
 
     def __init__(self, get_response):
@@ -56,8 +58,8 @@ class SessionPolicyMiddleware:
         if now - seen >= sessions.idle_limit(user):
             sessions.session_end(request, reason="idle_timeout")
             return None
-        # Never moved backwards: a clock set back (or a test's frozen past) does not age the session.
-        session[sessions.SEEN_AT] = max(seen, now)
+        if now - seen >= sessions.SEEN_EVERY:  # never moved backwards: a clock set back does not age the session
+            session[sessions.SEEN_AT] = now  # the one write that renews the session row and the cookie
 
         if user.requires_mfa and not session.get(authentication.MFA_VERIFIED):
             if _is_api(request):

@@ -20,7 +20,10 @@ from kehu.core import clock, context
 from kehu.org.models import ApiToken, User, UserSession
 
 AUTH_AT = "kehu_auth_at"  # when the session signed in (absolute lifetime)
-SEEN_AT = "kehu_seen_at"  # the last request (idle time, measured on our clock)
+SEEN_AT = "kehu_seen_at"  # the last request (idle time, measured on our clock), to within SEEN_EVERY
+# Seconds between writes of SEEN_AT. Each write saves the session (a transaction and a commit flushed to disk),
+# which renews the row's and the cookie's expiry too; requests in between change nothing and save nothing.
+SEEN_EVERY = 60
 
 
 def _store(session_key: str | None = None):
