@@ -8,10 +8,10 @@ from kehu.customers.models import Customer
 
 # The customer page's query budget whatever the customer's history, sign-in included; the measured
 # breakdown is beside tests/test_customers_pages.py's budget test. Each tab loads on its own request
-# (htmx); its budget, sign-in included: the customer (2: shared ids, the row) + its own reads + the 7 of
-# sign-in and session. The API's detail: token, roles, department, shared ids, customer, tags, contacts.
-DETAIL_QUERIES = 16
-TAB_QUERIES = {"contacts": 10, "history": 10, "attachments": 11, "consents": 12}
+# (htmx); its budget, sign-in included: the customer (2: shared ids, the row) + its own reads + the 4 of
+# sign-in (session, user, roles, department; the session itself is written at most once a minute). The API's detail: token, roles, department, shared ids, customer, tags, contacts.
+DETAIL_QUERIES = 13
+TAB_QUERIES = {"contacts": 7, "history": 7, "attachments": 8, "consents": 9}
 API_DETAIL_QUERIES = 7
 
 

@@ -105,8 +105,8 @@ def test_a_tab_inline_costs_the_page_plus_the_tab(login, sales, fresh_and_long):
     for tab, budget in TAB_QUERIES.items():
         html = client.get(f"{page_url(long)}?tab={tab}").content.decode()
         assert f'id="tab-{tab}"' in html and "正在加载" not in html
-        # the page plus the tab's own reads: its budget less sign-in and session (7) and the customer (2)
-        assert cost(client, f"{page_url(long)}?tab={tab}") <= DETAIL_QUERIES + budget - 9, tab
+        # the page plus the tab's own reads: its budget less sign-in (4) and the customer (2)
+        assert cost(client, f"{page_url(long)}?tab={tab}") <= DETAIL_QUERIES + budget - 6, tab
 
 
 @pytest.mark.req("INFO-11")
