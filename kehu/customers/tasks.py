@@ -1,5 +1,5 @@
 """Background work (django-tasks): the import page enqueues ``run_import`` and polls the job;
-``remove_orphan_attachments`` is a nightly sweep."""
+``remove_orphan_attachments`` and ``return_customers_to_pools`` are nightly sweeps."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 from django_tasks import task
 
 from kehu.core import clock, context
-from kehu.customers import storage
+from kehu.customers import ownership, storage
 from kehu.customers.jobs import job_run
 from kehu.customers.models import Attachment, ImportJob
 
@@ -42,3 +42,10 @@ def remove_orphan_attachments() -> int:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+@task()
+def return_customers_to_pools() -> int:
+    """The pool rules' nightly return (OWN-3); returns how many customers went back. Idempotent."""
+    with context.bound(context.RequestContext(channel="task")):
+        return ownership.pool_return_sweep().returned
