@@ -13,6 +13,7 @@ class CustomersConfig(AppConfig):
         from kehu.core import demo, schedule
         from kehu.customers import merging, ownership, permissions, tasks, timeline
         from kehu.customers.demo import build_customers
+        from kehu.customers.views_pools import returning_card
         from kehu.customers.views_review import stale_card
         from kehu.web import home, navigation
         from kehu.web.navigation import SECTION_SYSTEM, NavItem
@@ -21,11 +22,14 @@ class CustomersConfig(AppConfig):
         merging.register_own()
         timeline.register(ownership.history_events)
         home.register(stale_card)
+        home.register(returning_card)
         section = _("客户")
         navigation.add(NavItem(section, _("客户"), "customers:list", permissions.VIEW))
         navigation.add(NavItem(section, _("资料待核实"), "customers:stale", permissions.VIEW))
+        navigation.add(NavItem(section, _("我的客户"), "customers:mine", permissions.VIEW))
         navigation.add(NavItem(section, _("导入客户"), "customer_io:import_upload", permissions.IMPORT))
         navigation.add(NavItem(section, _("导出申请"), "customer_io:export_requests", permissions.EXPORT))
+        navigation.add(NavItem(_("公海"), _("公海客户"), "customers:pools", permissions.POOL_USE))
         # Files of uploads whose transaction rolled back (INFO-10).
         schedule.periodic(tasks.remove_orphan_attachments, daily_at=dt.time(4, 0))
         # Customers the pool rules return (OWN-3), before the working day.

@@ -394,3 +394,54 @@ class CustomFieldForm(BootstrapForm):
 
     def clean_choices(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["choices"].splitlines() if line.strip()]
+
+
+# --- ownership and pools (OWN-1..4) ---------------------------------------------------------------
+def receivers_for(actor) -> list:
+    """Who ``actor`` may give customers to: active business users in their scope who may see customers
+    (two queries: the users, their roles)."""
+    from kehu.customers import permissions as perms
+    from kehu.org.models import User
+
+    users = (User.objects.visible_to(actor).filter(is_active=True).select_related("department")
+             .prefetch_related("roles").order_by("department__path", "full_name"))
+    return [u for u in users if not u.admin_duty and u.has_permission(perms.VIEW)]
+
+
+class ReasonForm(BootstrapForm):
+    reason = forms.CharField(label=_("原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class _ReceiverForm(ReasonForm):
+    to_owner = forms.TypedChoiceField(label=_("交给"), coerce=int)
+
+    def __init__(self, *args, receivers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.receivers = {u.pk: u for u in receivers}
+        self.fields["to_owner"].choices = [(u.pk, str(u)) for u in receivers]
+        self.order_fields(["customers", "to_owner", "keep_as_team_member", "reason"])
+
+    def clean_to_owner(self):
+        return self.receivers[self.cleaned_data["to_owner"]]
+
+
+class TransferForm(_ReceiverForm):
+    keep_as_team_member = forms.BooleanField(label=_("原负责人留作协作人（读写）"), required=False)
+
+
+class AssignForm(_ReceiverForm):
+    customers = forms.TypedMultipleChoiceField(label=_("客户"), coerce=int)
+
+    def __init__(self, data=None, *, receivers, **kwargs):
+        super().__init__(data, receivers=receivers, **kwargs)
+        # Any id: each one is loaded through the pool selector (not found unless the actor may use its pool).
+        self.fields["customers"].choices = [(value, value) for value in (data.getlist("customers") if data else [])]
+
+
+class ReleaseForm(ReasonForm):
+    pool = forms.ModelChoiceField(label=_("退回到"), queryset=None, required=False, empty_label=_("负责人所属公海"))
+
+    def __init__(self, *args, pools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pool"].queryset = pools
+        self.order_fields(["pool", "reason"])

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -202,8 +203,7 @@ def _check_source(actor, kind: str, rows, *, pool_admin: bool) -> None:
     taken = next((row for row in rows if row[1] is not None), None)
     if kind == OwnershipKind.CLAIM and taken is not None:
         raise Conflict("already_claimed", _("客户“%(name)s”已被他人领取。") % {"name": taken[3]})
-    if pool_admin and (taken is not None or not all(pools.is_pool_admin(actor, pool_id)
-                                                     for pool_id in {row[2] for row in rows})):
+    if pool_admin and (taken is not None or not pools.administers_all(actor, {row[2] for row in rows})):
         raise PermissionDenied("not_pool_admin", _("只能从您管理的公海分配客户。"))
 
 
@@ -290,7 +290,7 @@ def customer_claim(*, actor, customer: Customer, reason: str = "") -> OwnershipR
     daily claim cap and a former owner's cooldown. A refusal says which limit and by how much."""
     require_permission(actor, perms.POOL_USE)
     customer = pools.pool_customer_for(actor, customer.pk)
-    type(actor)._base_manager.select_for_update().filter(pk=actor.pk).first()  # one claim at a time per user
+    get_user_model()._base_manager.select_for_update().filter(pk=actor.pk).first()  # one claim at a time per user
     now = clock.now()
     rules, version = _rules_in_force(now)
     decision = pools.claim_decision(actor, customer, rules, version, now)
@@ -311,7 +311,7 @@ def customer_release(*, actor, customer: Customer, reason: str, pool: Pool | Non
         raise PermissionDenied("not_owner", _("只有负责人可以把客户退回公海。"))
     if Customer._base_manager.filter(pk=row[0], locked=True).exists():
         raise Conflict("locked", _("客户已锁定，不能退回公海；请先由经理解锁。"))
-    owner = type(actor)._base_manager.get(pk=row[1])
+    owner = get_user_model()._base_manager.get(pk=row[1])
     if pool is None:
         pool = pools.home_pool(owner)
     elif not pools.pools_for(actor).filter(pk=pool.pk).exists():

@@ -80,9 +80,17 @@ def pool_for(user, pk: int) -> Pool:
     return pool
 
 
-def is_pool_admin(user, pool_id: int) -> bool:
+def administers(user, pools_) -> bool:
+    """Does ``user`` administer at least one of ``pools_`` (all of them, with ``customer.pool.manage``)?"""
+    ids = [p.pk for p in pools_]
+    return bool(ids) and (user.has_permission(perms.POOL_MANAGE)
+                          or Pool.admins.through.objects.filter(pool_id__in=ids, user_id=user.pk).exists())
+
+
+def administers_all(user, pool_ids) -> bool:
+    ids = set(pool_ids)
     return user.has_permission(perms.POOL_MANAGE) or Pool.admins.through.objects.filter(
-        pool_id=pool_id, user_id=user.pk).exists()
+        pool_id__in=ids, user_id=user.pk).count() == len(ids)
 
 
 def home_pool(user) -> Pool:
