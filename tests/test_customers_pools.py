@@ -243,7 +243,7 @@ def test_warning_window_and_the_database_condition_agree_with_the_evaluator(sale
                 decisions = pools.return_decisions(rows, now)
                 expected_due = {pk for pk, d in decisions.items() if d.due}
                 expected_soon = {pk for pk, d in decisions.items() if d.due or d.warn}
-                policy = pools.return_window_q(ownership._rules_in_force(now)[0], now)
+                policy = pools.return_window_q(ownership.pool_rules(now)[0], now)
                 assert set(Customer.objects.filter(policy).values_list("pk", flat=True)) == expected_due, now
                 assert set(pools.returning_soon(sales, now).values_list("pk", flat=True)) == expected_soon, now
     with clock.frozen(day(26)):

@@ -272,7 +272,8 @@ def _to_pool(*, actor, rows, pool: Pool, kind: str, reason: str, batch, now, rul
     _record(actor=actor, kind=kind, rows=rows, batch=batch, now=now, reason=reason, pool=pool, rules=rules)
 
 
-def _rules_in_force(now):
+def pool_rules(now):
+    """The pool rules in force at ``now`` and their policy version number."""
     from kehu.policy.selectors import version_in_force
 
     version = version_in_force(now)
@@ -292,7 +293,7 @@ def customer_claim(*, actor, customer: Customer, reason: str = "") -> OwnershipR
     customer = pools.pool_customer_for(actor, customer.pk)
     get_user_model()._base_manager.select_for_update().filter(pk=actor.pk).first()  # one claim at a time per user
     now = clock.now()
-    rules, version = _rules_in_force(now)
+    rules, version = pool_rules(now)
     decision = pools.claim_decision(actor, customer, rules, version, now)
     if not decision.allowed:
         raise _refusal(decision)
@@ -327,7 +328,7 @@ def customer_assign(*, actor, customers, to_owner, reason: str) -> OwnershipResu
     or from another owner, with a reason. The receiver's holding cap holds here as for a claim."""
     ids = _ids(customers)
     now = clock.now()
-    rules, version = _rules_in_force(now)
+    rules, version = pool_rules(now)
     held = pools.holding_of(to_owner, now)
     if held.counted(rules) + len(ids) > rules.holding_cap:
         raise Conflict(HOLDING_CAP, _("%(name)s已持有 %(n)s/%(cap)s 个客户，不能再分配 %(m)s 个。") % {
@@ -351,7 +352,7 @@ def pool_return_sweep(*, now=None) -> SweepResult:
     commits on its own; a second run finds nothing left (idempotent). Every return records the rule
     and the policy version, on the history row and in the audit entry, with the system as the actor."""
     now = now or clock.now()
-    rules, version = _rules_in_force(now)
+    rules, version = pool_rules(now)
     candidates = list(Customer._base_manager.filter(pools.return_window_q(rules, now)).order_by("pk")
                       .values_list("pk", flat=True))
     by_rule: dict[str, int] = {}
