@@ -178,7 +178,7 @@ def test_assign_from_the_pool_page(login, manager, sales, other):
 
 
 @pytest.mark.req("PLAT-1")
-def test_pool_pages_in_english(client, login, manager, sales, other):
+def test_pool_pages_in_english(client, make_user, login, manager, sales, other):
     customer = pooled(other, "北京甲科技有限公司")
     make_customer(sales, "上海乙贸易有限公司")
     login(manager)
@@ -193,3 +193,38 @@ def test_pool_pages_in_english(client, login, manager, sales, other):
             page = page.replace(known, "")
         assert CHINESE.findall(page) == [], url
     assert "Public pool" in client.get(reverse("customers:pools")).content.decode()
+    vp = make_user(roles.MARKETING_VP, full_name="钱总", department=sales.department)
+    login(vp)
+    for url in (reverse("customers:pool_manage"), reverse("customers:pool_new")):
+        page = client.get(url).content.decode()
+        for known in sorted([*data, vp.full_name, str(vp), "客户 Kehu", "简体中文"], key=len, reverse=True):
+            page = page.replace(known, "")
+        assert CHINESE.findall(page) == [], url
+
+
+@pytest.mark.req("OWN-3", "SEC-2")
+def test_pool_management_needs_the_permission_and_is_audited(client, make_user, login, manager, sales, other):
+    assert client.get(reverse("customers:pool_manage")).status_code == 302  # anonymous: sign in
+    boss = login(manager)  # a sales manager uses pools but does not configure them
+    assert boss.get(reverse("customers:pool_manage")).status_code == 403
+    assert boss.post(reverse("customers:pool_new"), {"code": "x", "name": "x"}).status_code == 403
+    vp = login(make_user(roles.MARKETING_VP, department=sales.department), on=Client())
+    assert vp.get(reverse("customers:pool_edit", args=[999])).status_code == 404
+    data = {"code": "east", "name": "华东公海", "name_en": "East China pool", "active": "on",
+            "member_departments": [sales.department.pk], "admins": [manager.pk]}
+    assert vp.post(reverse("customers:pool_new"), data).status_code == 302
+    east = Pool.objects.get(code="east")
+    assert list(east.member_departments.all()) == [sales.department] and list(east.admins.all()) == [manager]
+    entry = AuditEntry.objects.get(action=actions.POOL_CREATE)
+    assert entry.data["changes"]["member_departments"] == [None, [sales.department.pk]]
+    assert vp.post(reverse("customers:pool_new"), data).status_code == 400  # the code is taken
+    with clock.frozen(T0):
+        customer = make_customer(sales, "北京甲科技有限公司")
+        ownership.customer_release(actor=sales, customer=customer, reason="无意向")
+    assert Customer.objects.get(pk=customer.pk).pool == east
+    refused = vp.post(reverse("customers:pool_edit", args=[east.pk]), {**data, "active": ""})
+    assert refused.status_code == 400 and "还有 1 个客户" in refused.content.decode()
+    default = Pool.objects.get(is_default=True)
+    refused = vp.post(reverse("customers:pool_edit", args=[default.pk]), {"code": default.code, "name": default.name})
+    assert refused.status_code == 400 and "默认公海不能停用" in refused.content.decode()
+    assert "华东公海" in vp.get(reverse("customers:pool_manage")).content.decode()

@@ -30,6 +30,7 @@ class CustomersConfig(AppConfig):
         navigation.add(NavItem(section, _("导入客户"), "customer_io:import_upload", permissions.IMPORT))
         navigation.add(NavItem(section, _("导出申请"), "customer_io:export_requests", permissions.EXPORT))
         navigation.add(NavItem(_("公海"), _("公海客户"), "customers:pools", permissions.POOL_USE))
+        navigation.add(NavItem(_("公海"), _("管理公海"), "customers:pool_manage", permissions.POOL_MANAGE))
         # Files of uploads whose transaction rolled back (INFO-10).
         schedule.periodic(tasks.remove_orphan_attachments, daily_at=dt.time(4, 0))
         # Customers the pool rules return (OWN-3), before the working day.

@@ -445,3 +445,29 @@ class ReleaseForm(ReasonForm):
         super().__init__(*args, **kwargs)
         self.fields["pool"].queryset = pools
         self.order_fields(["pool", "reason"])
+
+
+class PoolForm(BootstrapForm):
+    """A pool's settings (customer.pool.manage). Members and admins come from the manager's scope."""
+
+    code = forms.SlugField(label=_("公海编码"), max_length=40)
+    name = forms.CharField(label=_("公海名称"), max_length=50)
+    name_en = forms.CharField(label=_("英文名称"), max_length=80, required=False)
+    description = forms.CharField(label=_("说明"), max_length=200, required=False)
+    active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+    member_departments = forms.ModelMultipleChoiceField(
+        label=_("成员（部门及下级部门）"), queryset=None, required=False,
+        help_text=_("不设成员（部门和用户都不选）的公海对所有可使用公海的人开放。"))
+    member_users = forms.ModelMultipleChoiceField(label=_("成员（用户）"), queryset=None, required=False)
+    admins = forms.ModelMultipleChoiceField(label=_("管理员"), queryset=None, required=False,
+                                            help_text=_("管理员可把本公海的客户分配给业务人员。"))
+
+    def __init__(self, *args, actor, **kwargs):
+        from kehu.org.models import Department, User
+
+        super().__init__(*args, **kwargs)
+        users = User.objects.visible_to(actor).filter(is_active=True).order_by("employee_no")
+        self.fields["member_users"].queryset = users
+        self.fields["admins"].queryset = users
+        self.fields["member_departments"].queryset = Department.objects.filter(is_active=True).select_related(
+            "company").order_by("path")

@@ -380,6 +380,44 @@ def pool_return_sweep(*, now=None) -> SweepResult:
     return SweepResult(policy_version=version, returned=sum(by_rule.values()), by_rule=by_rule)
 
 
+# --- pool settings ------------------------------------------------------------------------------------------
+POOL_FIELDS = ("code", "name", "name_en", "description", "active")
+POOL_MEMBERS = ("member_users", "member_departments", "admins")
+
+
+def _pool_state(pool: Pool) -> dict:
+    return {**{name: getattr(pool, name) for name in POOL_FIELDS},
+            **{name: sorted(getattr(pool, name).values_list("pk", flat=True)) for name in POOL_MEMBERS}}
+
+
+@transaction.atomic
+def pool_save(*, actor, data: dict, pool: Pool | None = None) -> Pool:
+    """Create or change a pool from a PoolForm's cleaned data (``customer.pool.manage``); audited with
+    old → new. The default pool stays active, and a pool that still holds customers cannot be switched off."""
+    require_permission(actor, perms.POOL_MANAGE)
+    creating = pool is None
+    pool = Pool() if creating else Pool.objects.select_for_update().get(pk=pool.pk)
+    before = {} if creating else _pool_state(pool)
+    if Pool.objects.exclude(pk=pool.pk).filter(code=data["code"]).exists():
+        raise Conflict("pool_code_taken", _("公海编码“%(code)s”已被使用。") % {"code": data["code"]}, field="code")
+    if not data["active"] and not creating:
+        if pool.is_default:
+            raise DomainError("default_pool_active", _("默认公海不能停用。"), field="active")
+        waiting = Customer._base_manager.filter(pool=pool, deleted_at=None).count()
+        if waiting:
+            raise Conflict("pool_not_empty", _("公海中还有 %(n)s 个客户，请先分配或领取后再停用。") % {"n": waiting},
+                           field="active")
+    for name in POOL_FIELDS:
+        setattr(pool, name, data[name])
+    pool.save()
+    for name in POOL_MEMBERS:
+        getattr(pool, name).set(data[name])
+    after = _pool_state(pool)
+    changes = {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+    audit.record(actor, actions.POOL_CREATE if creating else actions.POOL_UPDATE, pool, {"changes": changes})
+    return pool
+
+
 # --- the ownership history on the customer timeline -------------------------------------------------------
 def _titles() -> dict[str, str]:
     return {

@@ -24,7 +24,7 @@ from kehu.core.errors import NotFound
 from kehu.customers import permissions as perms
 from kehu.customers.models import Contact, Customer, OwnershipChange, OwnershipKind, Pool, Stage
 from kehu.customers.search import apply_search
-from kehu.org.access import require_any_permission
+from kehu.org.access import require_any_permission, require_permission
 from kehu.policy.evaluators.base import SHANGHAI
 from kehu.policy.evaluators.pools import ClaimDecision, ReturnDecision, claim_allowed, return_due
 from kehu.policy.schemas import PoolsRules
@@ -100,6 +100,13 @@ def home_pool(user) -> Pool:
         if pool is not None:
             return pool
     return Pool.objects.get(is_default=True)
+
+
+def pools_to_manage(user) -> QuerySet[Pool]:
+    """Every pool, with how many customers wait in it (``customer.pool.manage``)."""
+    require_permission(user, perms.POOL_MANAGE)
+    return Pool.objects.annotate(waiting=Count("customers", filter=Q(customers__deleted_at=None))).order_by(
+        "-is_default", "code")
 
 
 # --- pool customers ---------------------------------------------------------------------------------------

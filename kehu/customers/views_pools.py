@@ -9,6 +9,7 @@ Thin adapters: reads through ``kehu.customers.pools`` and the selectors, writes 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from kehu.core import clock
 from kehu.core.errors import DomainError
 from kehu.customers import ownership, pools, selectors
 from kehu.customers import permissions as perms
-from kehu.customers.forms import AssignForm, ReasonForm, ReleaseForm, TransferForm, receivers_for
+from kehu.customers.forms import AssignForm, PoolForm, ReasonForm, ReleaseForm, TransferForm, receivers_for
 from kehu.customers.listing import counted_window
 from kehu.customers.models import Customer, OwnershipChange
 from kehu.customers.views import PAGE_SIZE, _adapt
@@ -225,3 +226,31 @@ def returning_card(user):
         return None
     return HomeCard(title=_("即将退回公海"), value=str(count), url=reverse("customers:mine") + "?soon=1",
                     hint=_("我负责的客户中，将在提醒期内按公海规则退回的"))
+
+
+@require_GET
+@permission_required(perms.POOL_MANAGE)
+def pool_manage(request):
+    return render(request, "customers/pool_manage.html", {"pools": pools.pools_to_manage(request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(perms.POOL_MANAGE)
+def pool_edit(request, pk: int | None = None):
+    pool = pools.pools_to_manage(request.user).filter(pk=pk).first() if pk else None
+    if pk and pool is None:
+        raise Http404(_("公海不存在，或您无权查看。"))
+    initial = ({name: getattr(pool, name) for name in ownership.POOL_FIELDS}
+               | {name: list(getattr(pool, name).all()) for name in ownership.POOL_MEMBERS}) if pool else None
+    form = PoolForm(request.POST or None, initial=initial, actor=request.user)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            ownership.pool_save(actor=request.user, data=form.cleaned_data, pool=pool)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("公海已保存。"))
+            return redirect("customers:pool_manage")
+    return render(request, "customers/pool_edit.html", {"form": form, "pool": pool, "error": error},
+                  status=400 if request.method == "POST" else 200)
