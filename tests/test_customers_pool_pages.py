@@ -228,3 +228,19 @@ def test_pool_management_needs_the_permission_and_is_audited(client, make_user, 
     refused = vp.post(reverse("customers:pool_edit", args=[default.pk]), {"code": default.code, "name": default.name})
     assert refused.status_code == 400 and "默认公海不能停用" in refused.content.decode()
     assert "华东公海" in vp.get(reverse("customers:pool_manage")).content.decode()
+
+
+@pytest.mark.req("OWN-1")
+def test_team_members_on_the_ownership_page(login, make_user, sales, other):
+    customer = make_customer(sales, "北京甲科技有限公司")
+    mate = make_user(roles.SALESPERSON, full_name="赵同事", department=sales.department)
+    url = reverse("customers:ownership", args=[customer.pk])
+    client = login(sales)
+    assert client.post(url, {"action": "member_set", "user": mate.pk, "access": "write",
+                             "expires_on": "2099-12-31"}).status_code == 302
+    member = TeamMember.objects.get(customer=customer, user=mate)
+    assert member.access == "write" and member.expires_at == dt.datetime(2100, 1, 1, tzinfo=SH)
+    assert "赵同事" in client.get(url).content.decode()
+    assert client.post(url, {"action": "member_remove", "user": mate.pk}).status_code == 302
+    assert client.post(url, {"action": "member_remove", "user": mate.pk}).status_code == 404
+    assert not TeamMember.objects.filter(customer=customer).exists()

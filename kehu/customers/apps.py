@@ -35,6 +35,7 @@ class CustomersConfig(AppConfig):
         schedule.periodic(tasks.remove_orphan_attachments, daily_at=dt.time(4, 0))
         # Customers the pool rules return (OWN-3), before the working day.
         schedule.periodic(tasks.return_customers_to_pools, daily_at=dt.time(2, 0))
+        schedule.periodic(tasks.end_expired_memberships, every=dt.timedelta(hours=1))
         navigation.add(NavItem(SECTION_SYSTEM, _("字段权限"), "customers:field_matrix", permissions.FIELD_POLICY))
         navigation.add(NavItem(navigation.SECTION_SYSTEM, _("客户自定义字段"), "customers:field_list",
                                permissions.CUSTOM_FIELDS))

@@ -397,15 +397,28 @@ class CustomFieldForm(BootstrapForm):
 
 
 # --- ownership and pools (OWN-1..4) ---------------------------------------------------------------
-def receivers_for(actor) -> list:
-    """Who ``actor`` may give customers to: active business users in their scope who may see customers
-    (two queries: the users, their roles)."""
+def _business_users(users) -> list:
+    """The active users among ``users`` who may see customers and hold no admin duty (two queries)."""
     from kehu.customers import permissions as perms
+
+    users = (users.filter(is_active=True).select_related("department").prefetch_related("roles")
+             .order_by("department__path", "full_name"))
+    return [u for u in users if not u.admin_duty and u.has_permission(perms.VIEW)]
+
+
+def receivers_for(actor) -> list:
+    """Who ``actor`` may give customers to: business users in their data scope."""
     from kehu.org.models import User
 
-    users = (User.objects.visible_to(actor).filter(is_active=True).select_related("department")
-             .prefetch_related("roles").order_by("department__path", "full_name"))
-    return [u for u in users if not u.admin_duty and u.has_permission(perms.VIEW)]
+    return _business_users(User.objects.visible_to(actor))
+
+
+def colleagues_for(actor) -> list:
+    """Who ``actor`` may add as a team member: business users of their company."""
+    from kehu.org.models import User
+
+    company = actor.department.company_id if actor.department_id else None
+    return _business_users(User.objects.filter(department__company_id=company))
 
 
 class ReasonForm(BootstrapForm):
@@ -471,3 +484,27 @@ class PoolForm(BootstrapForm):
         self.fields["admins"].queryset = users
         self.fields["member_departments"].queryset = Department.objects.filter(is_active=True).select_related(
             "company").order_by("path")
+
+
+class TeamMemberForm(BootstrapForm):
+    user = forms.TypedChoiceField(label=_("协作人"), coerce=int)
+    access = forms.ChoiceField(label=_("权限"), choices=[("read", _("只读")), ("write", _("读写"))])
+    expires_on = forms.DateField(label=_("到期日期"), required=False, help_text=_("到期当日结束时自动移除；不填为长期。"),
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, colleagues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.colleagues = {u.pk: u for u in colleagues}
+        self.fields["user"].choices = [(u.pk, str(u)) for u in colleagues]
+
+    def clean_user(self):
+        return self.colleagues[self.cleaned_data["user"]]
+
+    def expires_at(self):
+        """The end of the chosen day in Asia/Shanghai, or None."""
+        import datetime as dt
+        from zoneinfo import ZoneInfo
+
+        day = self.cleaned_data.get("expires_on")
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=ZoneInfo("Asia/Shanghai")) \
+            if day else None

@@ -380,6 +380,59 @@ def pool_return_sweep(*, now=None) -> SweepResult:
     return SweepResult(policy_version=version, returned=sum(by_rule.values()), by_rule=by_rule)
 
 
+# --- team members (协作人, OWN-1) ---------------------------------------------------------------------------
+def _require_owner_or_manager(actor, customer: Customer) -> None:
+    if customer.owner_id != actor.pk and not actor.has_permission(perms.TRANSFER):
+        raise PermissionDenied("not_owner", _("只有负责人或有“分配和转移客户”权限的经理可以设置协作人。"))
+
+
+@transaction.atomic
+def team_member_set(*, actor, customer: Customer, user, access: str, expires_at=None) -> TeamMember:
+    """Let a colleague work on the customer beside its owner, read-only or read-write, optionally until
+    ``expires_at`` (the hourly sweep ends it then). The owner, or a manager with customer.transfer."""
+    require_permission(actor, perms.EDIT)
+    row = _one_owned(customer)
+    _require_owner_or_manager(actor, customer)
+    _check_receiver(user)
+    if user.pk == row[1]:
+        raise DomainError("owner_is_member", _("负责人本人不需要设为协作人。"), field="user")
+    if access not in (TeamMember.READ, TeamMember.WRITE):
+        raise DomainError("invalid_access", _("权限须为只读或读写。"), field="access")
+    if expires_at is not None and expires_at <= clock.now():
+        raise DomainError("expiry_in_past", _("到期时间必须晚于现在。"), field="expires_at")
+    member, _created = TeamMember.objects.update_or_create(
+        customer_id=row[0], user=user,
+        defaults={"access": access, "expires_at": expires_at, "added_by": actor, "added_at": clock.now()})
+    audit.record(actor, actions.TEAM_MEMBER_SET, _target(row[0], row[3]),
+                 {"user": user.username, "access": access, "expires_at": expires_at})
+    return member
+
+
+@transaction.atomic
+def team_member_remove(*, actor, customer: Customer, user) -> None:
+    require_permission(actor, perms.EDIT)
+    row = _one_owned(customer)
+    _require_owner_or_manager(actor, customer)
+    if not TeamMember.objects.filter(customer_id=row[0], user=user).delete()[0]:
+        raise NotFound("not_found", _("该用户不是此客户的协作人。"))
+    audit.record(actor, actions.TEAM_MEMBER_REMOVE, _target(row[0], row[3]), {"user": user.username})
+
+
+@transaction.atomic
+def end_expired_memberships(*, now=None) -> int:
+    """Remove the team memberships whose expiry has passed (one audit entry each); idempotent."""
+    now = now or clock.now()
+    expired = list(TeamMember.objects.filter(expires_at__lte=now).select_related("customer", "user")
+                   .order_by("pk"))
+    if not expired:
+        return 0
+    TeamMember.objects.filter(pk__in=[m.pk for m in expired]).delete()
+    audit.record_many(None, actions.TEAM_MEMBER_EXPIRE, [
+        (_target(m.customer_id, m.customer.name), {"user": m.user.username, "expires_at": m.expires_at})
+        for m in expired])
+    return len(expired)
+
+
 # --- pool settings ------------------------------------------------------------------------------------------
 POOL_FIELDS = ("code", "name", "name_en", "description", "active")
 POOL_MEMBERS = ("member_users", "member_departments", "admins")

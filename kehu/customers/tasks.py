@@ -1,5 +1,6 @@
 """Background work (django-tasks): the import page enqueues ``run_import`` and polls the job;
-``remove_orphan_attachments`` and ``return_customers_to_pools`` are nightly sweeps."""
+``remove_orphan_attachments`` and ``return_customers_to_pools`` are nightly sweeps, ``end_expired_memberships``
+an hourly one."""
 
 from __future__ import annotations
 
@@ -49,3 +50,10 @@ def return_customers_to_pools() -> int:
     """The pool rules' nightly return (OWN-3); returns how many customers went back. Idempotent."""
     with context.bound(context.RequestContext(channel="task")):
         return ownership.pool_return_sweep().returned
+
+
+@task()
+def end_expired_memberships() -> int:
+    """Team members past their expiry lose the customer (OWN-1); returns how many. Idempotent."""
+    with context.bound(context.RequestContext(channel="task")):
+        return ownership.end_expired_memberships()

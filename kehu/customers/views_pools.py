@@ -16,10 +16,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kehu.core import clock
-from kehu.core.errors import DomainError
+from kehu.core.errors import DomainError, NotFound
 from kehu.customers import ownership, pools, selectors
 from kehu.customers import permissions as perms
-from kehu.customers.forms import AssignForm, PoolForm, ReasonForm, ReleaseForm, TransferForm, receivers_for
+from kehu.customers.forms import (
+    AssignForm,
+    PoolForm,
+    ReasonForm,
+    ReleaseForm,
+    TeamMemberForm,
+    TransferForm,
+    colleagues_for,
+    receivers_for,
+)
 from kehu.customers.listing import counted_window
 from kehu.customers.models import Customer, OwnershipChange
 from kehu.customers.views import PAGE_SIZE, _adapt
@@ -152,8 +161,13 @@ def _ownership_page(request, customer, *, forms=None, error=None, status: int = 
                .select_related("from_owner", "to_owner", "pool", "actor")[:50])
     may_release = customer.owner_id is not None and not customer.locked and user.has_permission(perms.POOL_USE) and (
         customer.owner_id == user.pk or user.has_permission(perms.TRANSFER))
+    may_team = (customer.owner_id is not None and user.has_permission(perms.EDIT)
+                and (customer.owner_id == user.pk or user.has_permission(perms.TRANSFER)))
     return render(request, "customers/ownership.html", {
         "customer": customer, "decision": decision, "history": history, "error": error,
+        "members": customer.memberships.select_related("user").order_by("added_at"), "may_team": may_team,
+        "member_form": forms.get("member_set") or (TeamMemberForm(colleagues=colleagues_for(user)) if may_team
+                                                   else None),
         "transfer_form": forms.get("transfer") or (TransferForm(receivers=receivers) if receivers is not None else None),
         "lock_form": forms.get("lock") or ReasonForm(),
         "release_form": forms.get("release") or (ReleaseForm(pools=pools.pools_for(user)) if may_release else None),
@@ -179,6 +193,20 @@ def _act(request, customer, action: str):
             ownership.customer_release(actor=user, customer=customer, reason=form.cleaned_data["reason"],
                                        pool=form.cleaned_data["pool"])
             return form, _("已退回公海。")
+    elif action == "member_set":
+        form = TeamMemberForm(request.POST, colleagues=colleagues_for(user))
+        if form.is_valid():
+            ownership.team_member_set(actor=user, customer=customer, user=form.cleaned_data["user"],
+                                      access=form.cleaned_data["access"], expires_at=form.expires_at())
+            return form, _("已设置协作人%(name)s。") % {"name": form.cleaned_data["user"].full_name}
+    elif action == "member_remove":
+        user_id = request.POST.get("user", "")
+        member = (customer.memberships.filter(user_id=int(user_id)).select_related("user").first()
+                  if user_id.isdigit() else None)
+        if member is None:
+            raise NotFound("not_found", _("该用户不是此客户的协作人。"))
+        ownership.team_member_remove(actor=user, customer=customer, user=member.user)
+        return None, _("已移除协作人%(name)s。") % {"name": member.user.full_name}
     else:
         form = ReasonForm(request.POST)
         if form.is_valid():
@@ -190,7 +218,7 @@ def _act(request, customer, action: str):
     return form, None
 
 
-ACTIONS = ("transfer", "release", "lock", "unlock", "delete")
+ACTIONS = ("transfer", "release", "lock", "unlock", "delete", "member_set", "member_remove")
 
 
 @require_http_methods(["GET", "POST"])
