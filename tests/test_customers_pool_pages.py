@@ -244,3 +244,11 @@ def test_team_members_on_the_ownership_page(login, make_user, sales, other):
     assert client.post(url, {"action": "member_remove", "user": mate.pk}).status_code == 302
     assert client.post(url, {"action": "member_remove", "user": mate.pk}).status_code == 404
     assert not TeamMember.objects.filter(customer=customer).exists()
+
+
+@pytest.mark.req("OWN-1")
+def test_the_customer_list_marks_pool_customers(login, manager, sales):
+    customer = pooled(sales, "北京甲科技有限公司")
+    page = login(manager).get(reverse("customers:list")).content.decode()
+    row = page[page.index(customer.name):]
+    assert row[:row.index("</tr>")].count("公海") == 1
