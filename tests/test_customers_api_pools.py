@@ -135,3 +135,23 @@ def test_pool_customer_list_is_paginated_and_capped(api_client, sales, other, dj
     with django_assert_max_num_queries(10):
         response = client.get(f"/api/v1/pools/{pool.pk}/customers?page_size=100000")
     assert response.json()["limit"] == 100 and response.json()["count"] == 3
+
+
+@pytest.mark.req("OWN-3", "SEC-2")
+def test_pool_create_and_update_need_the_permission(client, api_client, make_user, manager, sales):
+    body = {"code": "east", "name": "华东公海", "member_department_ids": [sales.department.pk],
+            "admin_ids": [manager.pk]}
+    assert client.post("/api/v1/pools", body, content_type="application/json").status_code == 401
+    assert api_client(manager).post("/api/v1/pools", body, content_type="application/json").status_code == 403
+    vp = api_client(make_user(roles.MARKETING_VP, department=sales.department))
+    created = vp.post("/api/v1/pools", body, content_type="application/json", headers={"Idempotency-Key": "k1"})
+    assert created.status_code == 201 and created.json()["admin_ids"] == [manager.pk]
+    again = vp.post("/api/v1/pools", body, content_type="application/json", headers={"Idempotency-Key": "k1"})
+    assert again.json()["id"] == created.json()["id"] and Pool.objects.filter(code="east").count() == 1
+    bad = vp.post("/api/v1/pools", {**body, "code": "华东"}, content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["details"][0]["field"] == "code"
+    pool_id = created.json()["id"]
+    updated = vp.put(f"/api/v1/pools/{pool_id}", {**body, "name_en": "East China", "admin_ids": []},
+                     content_type="application/json")
+    assert updated.status_code == 200 and updated.json()["name"] == "华东公海" and updated.json()["admin_ids"] == []
+    assert vp.put("/api/v1/pools/999", body, content_type="application/json").status_code == 404

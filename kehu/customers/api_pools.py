@@ -1,5 +1,6 @@
-"""/api/v1/pools and /api/v1/customers/{id}/claim|release|transfer|assign|lock|unlock|delete|ownership
-(OWN-1..4): the same selectors and services as the pages.
+"""/api/v1/pools (list, create, update, a pool's customers) and
+/api/v1/customers/{id}/claim|release|transfer|assign|lock|unlock|delete|ownership (OWN-1..4): the same
+selectors, forms and services as the pages.
 
 Pool customers leave with their contacts masked; a claim refused by a limit is a 409 whose ``code``
 names the rule (``holding_cap``, ``daily_claim_cap``, ``reclaim_cooldown``) and whose message gives
@@ -10,14 +11,16 @@ import datetime as dt
 import uuid
 
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from kehu.core.errors import DomainError
+from kehu.core.errors import DomainError, NotFound
+from kehu.core.idempotency import idempotent
 from kehu.core.pagination import LimitOffsetPagination
 from kehu.customers import ownership, pools, selectors
 from kehu.customers import permissions as perms
-from kehu.customers.forms import receivers_for
+from kehu.customers.api import _validated
+from kehu.customers.forms import PoolForm, receivers_for
 from kehu.customers.models import Customer, OwnershipChange
 from kehu.org.access import require_any_permission, require_permission
 
@@ -65,6 +68,63 @@ class PoolCustomerOut(Schema):
 def pool_list(request):
     """The pools the caller may browse and claim from."""
     return list(pools.pools_for(request.auth))
+
+
+class PoolIn(Schema):
+    code: str = Field(description="编码（字母、数字、连字符）")
+    name: str
+    name_en: str = ""
+    description: str = ""
+    active: bool = True
+    member_user_ids: list[int] = Field([], description="成员用户")
+    member_department_ids: list[int] = Field([], description="成员部门（含下级部门）；成员都不设则对所有人开放")
+    admin_ids: list[int] = Field([], description="管理员：可从本公海分配客户")
+
+
+class PoolDetailOut(PoolOut):
+    name_en: str
+    description: str
+    active: bool
+    member_user_ids: list[int]
+    member_department_ids: list[int]
+    admin_ids: list[int]
+
+    @staticmethod
+    def resolve_member_user_ids(obj) -> list[int]:
+        return sorted(obj.member_users.values_list("pk", flat=True))
+
+    @staticmethod
+    def resolve_member_department_ids(obj) -> list[int]:
+        return sorted(obj.member_departments.values_list("pk", flat=True))
+
+    @staticmethod
+    def resolve_admin_ids(obj) -> list[int]:
+        return sorted(obj.admins.values_list("pk", flat=True))
+
+
+def _pool_data(actor, payload: PoolIn) -> dict:
+    """The payload through the page's PoolForm (one set of input rules)."""
+    return _validated(PoolForm({**payload.dict(exclude={"member_user_ids", "member_department_ids", "admin_ids"}),
+                                "member_users": payload.member_user_ids,
+                                "member_departments": payload.member_department_ids,
+                                "admins": payload.admin_ids}, actor=actor))
+
+
+@pools_router.post("", response={201: PoolDetailOut})
+@idempotent
+def pool_create(request, payload: PoolIn):
+    """A new pool with its members and admins (customer.pool.manage); audited."""
+    require_permission(request.auth, perms.POOL_MANAGE)
+    return Status(201, ownership.pool_save(actor=request.auth, data=_pool_data(request.auth, payload)))
+
+
+@pools_router.put("/{int:pool_id}", response=PoolDetailOut)
+def pool_update(request, pool_id: int, payload: PoolIn):
+    """Replace a pool's settings, members and admins (customer.pool.manage); audited old → new."""
+    pool = pools.pools_to_manage(request.auth).filter(pk=pool_id).first()
+    if pool is None:
+        raise NotFound("not_found", _("公海不存在，或您无权查看。"))
+    return ownership.pool_save(actor=request.auth, data=_pool_data(request.auth, payload), pool=pool)
 
 
 @pools_router.get("/{int:pool_id}/customers", response=list[PoolCustomerOut])

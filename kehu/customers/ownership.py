@@ -108,7 +108,7 @@ def _check_receiver(user) -> None:
 
 def _ids(customers) -> list[int]:
     if isinstance(customers, QuerySet):
-        return list(customers.order_by().values_list("pk", flat=True))
+        return sorted(customers.order_by().values_list("pk", flat=True))  # id order: chunks lock as rows do
     if isinstance(customers, Customer | int):
         customers = [customers]
     return sorted({c.pk if isinstance(c, Customer) else int(c) for c in customers})
