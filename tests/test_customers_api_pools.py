@@ -35,7 +35,8 @@ def pooled(owner, name: str, **extra) -> Customer:
 
 def endpoints(customer_id: int, pool_id: int) -> list[tuple[str, str, dict]]:
     base = f"/api/v1/customers/{customer_id}"
-    return [("get", "/api/v1/pools", {}), ("get", f"/api/v1/pools/{pool_id}/customers", {}),
+    return [("get", "/api/v1/pools", {}), ("get", f"/api/v1/pools/{pool_id}", {}),
+            ("get", f"/api/v1/pools/{pool_id}/customers", {}),
             ("post", f"{base}/claim", {}), ("post", f"{base}/release", {"reason": "无意向"}),
             ("post", f"{base}/transfer", {"to_owner_id": 1, "reason": "调整"}),
             ("post", f"{base}/assign", {"to_owner_id": 1, "reason": "调整"}),
@@ -155,3 +156,5 @@ def test_pool_create_and_update_need_the_permission(client, api_client, make_use
                      content_type="application/json")
     assert updated.status_code == 200 and updated.json()["name"] == "华东公海" and updated.json()["admin_ids"] == []
     assert vp.put("/api/v1/pools/999", body, content_type="application/json").status_code == 404
+    assert vp.get(f"/api/v1/pools/{pool_id}").json()["name_en"] == "East China"
+    assert api_client(make_user(roles.SALESPERSON)).get(f"/api/v1/pools/{pool_id}").status_code == 404  # not a member

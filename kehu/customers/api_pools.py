@@ -118,6 +118,12 @@ def pool_create(request, payload: PoolIn):
     return Status(201, ownership.pool_save(actor=request.auth, data=_pool_data(request.auth, payload)))
 
 
+@pools_router.get("/{int:pool_id}", response=PoolDetailOut)
+def pool_detail(request, pool_id: int):
+    """One pool the caller may use, with its members and admins."""
+    return pools.pool_for(request.auth, pool_id)
+
+
 @pools_router.put("/{int:pool_id}", response=PoolDetailOut)
 def pool_update(request, pool_id: int, payload: PoolIn):
     """Replace a pool's settings, members and admins (customer.pool.manage); audited old → new."""
