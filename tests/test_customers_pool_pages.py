@@ -252,3 +252,15 @@ def test_the_customer_list_marks_pool_customers(login, manager, sales):
     page = login(manager).get(reverse("customers:list")).content.decode()
     row = page[page.index(customer.name):]
     assert row[:row.index("</tr>")].count("公海") == 1
+
+
+@pytest.mark.req("OWN-4")
+def test_a_manager_assigns_a_pool_customer_from_its_ownership_page(login, manager, sales):
+    customer = pooled(sales, "北京甲科技有限公司")
+    url = reverse("customers:ownership", args=[customer.pk])
+    client = login(manager)
+    assert "从公海分配" in client.get(url).content.decode()
+    assert client.post(url, {"action": "assign", "to_owner": sales.pk, "reason": ""}).status_code == 400
+    assert client.post(url, {"action": "assign", "to_owner": sales.pk, "reason": "原负责人继续跟进"}).status_code == 302
+    assert Customer.objects.get(pk=customer.pk).owner == sales
+    assert OwnershipChange.objects.filter(customer=customer, kind=OwnershipKind.ASSIGN, actor=manager).exists()

@@ -180,7 +180,13 @@ def _ownership_page(request, customer, *, forms=None, error=None, status: int = 
 def _act(request, customer, action: str):
     """Bind the form of ``action``, and if valid run its service; returns (form, done message)."""
     user = request.user
-    if action == "transfer":
+    if action == "assign":
+        form = TransferForm(request.POST, receivers=receivers_for(user))
+        if form.is_valid():
+            ownership.customer_assign(actor=user, customers=[customer], to_owner=form.cleaned_data["to_owner"],
+                                      reason=form.cleaned_data["reason"])
+            return form, _("已分配给%(name)s。") % {"name": form.cleaned_data["to_owner"].full_name}
+    elif action == "transfer":
         form = TransferForm(request.POST, receivers=receivers_for(user))
         if form.is_valid():
             ownership.customer_transfer(actor=user, customers=[customer], to_owner=form.cleaned_data["to_owner"],
@@ -218,7 +224,7 @@ def _act(request, customer, action: str):
     return form, None
 
 
-ACTIONS = ("transfer", "release", "lock", "unlock", "delete", "member_set", "member_remove")
+ACTIONS = ("assign", "transfer", "release", "lock", "unlock", "delete", "member_set", "member_remove")
 
 
 @require_http_methods(["GET", "POST"])
@@ -235,7 +241,7 @@ def customer_ownership(request, pk: int):
     except DomainError as exc:
         return _ownership_page(request, customer, error=exc.message, status=exc.status)
     if done is None:
-        key = "lock" if action == "unlock" else action
+        key = {"unlock": "lock", "assign": "transfer"}.get(action, action)
         return _ownership_page(request, customer, forms={key: form}, status=400)
     messages.success(request, done)
     if action == "delete" or not Customer.objects.visible_to(request.user).filter(pk=pk).exists():
