@@ -16,7 +16,7 @@ opportunities, contracts, open tickets, …) are re-pointed by a *carrier* their
 
 A carrier is ``carrier(*, customer_ids, to_owner, actor) -> int``: it gives the rows of ONE relation
 belonging to ``customer_ids`` to ``to_owner`` (set-based) and returns how many it moved; the counts end
-up in the audit entry and in the result (a handover record lists them).
+up in the operation's result (a handover record lists them).
 """
 
 from __future__ import annotations
