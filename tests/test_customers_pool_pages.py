@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from kehu.compliance import actions
 from kehu.compliance.models import AuditEntry
-from kehu.core import clock
+from kehu.core import clock, regions
 from kehu.customers import ownership
 from kehu.customers.models import Customer, OwnershipChange, OwnershipKind, Pool, TeamMember
 from kehu.org import roles
@@ -183,7 +183,7 @@ def test_pool_pages_in_english(client, make_user, login, manager, sales, other):
     make_customer(sales, "上海乙贸易有限公司")
     login(manager)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    data = [customer.name, "上海乙贸易有限公司", "无意向", "公共公海", *(
+    data = [customer.name, "上海乙贸易有限公司", "无意向", "公共公海", *(r.name for r in regions.provinces()), *(
         v for u in (manager, sales, other) for v in (u.full_name, u.department.name, u.department.company.name,
                                                      u.department.company.short_name, str(u)))]
     for url in (reverse("customers:pools"), reverse("customers:mine"),
@@ -264,3 +264,14 @@ def test_a_manager_assigns_a_pool_customer_from_its_ownership_page(login, manage
     assert client.post(url, {"action": "assign", "to_owner": sales.pk, "reason": "原负责人继续跟进"}).status_code == 302
     assert Customer.objects.get(pk=customer.pk).owner == sales
     assert OwnershipChange.objects.filter(customer=customer, kind=OwnershipKind.ASSIGN, actor=manager).exists()
+
+
+@pytest.mark.req("OWN-3")
+def test_pool_filters_by_tier_industry_and_province(login, sales, other):
+    kept = pooled(other, "北京甲科技有限公司", industry="I", province="110000", district="110105")
+    pooled(other, "上海乙贸易有限公司", industry="F", province="310000", district="310101")
+    client = login(sales)
+    for query in ("?industry=I", "?province=110000", "?industry=I&province=110000&tier=potential"):
+        page = client.get(reverse("customers:pools") + query).content.decode()
+        assert kept.name in page and "上海乙贸易有限公司" not in page, query
+    assert "上海乙贸易有限公司" not in client.get(reverse("customers:pools") + "?tier=key").content.decode()

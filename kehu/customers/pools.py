@@ -114,12 +114,13 @@ def _last_change(field: str) -> Subquery:
     return Subquery(OwnershipChange.objects.filter(customer=OuterRef("pk")).order_by("-at", "-id").values(field)[:1])
 
 
-def pool_customers(user, *, pool: Pool | None = None, q: str = "") -> QuerySet[Customer]:
-    """The customers waiting in ``pool`` (or in every pool ``user`` may use), newest first, each with
-    when and why it entered (``pooled_at``, ``pooled_reason``, ``pooled_rule``), its former owner's
-    id (``former_owner_id``) and its primary contact (``primary_contacts``, to be shown masked)."""
+def pool_customers(user, *, pool: Pool | None = None, q: str = "", filters: dict | None = None) -> QuerySet[Customer]:
+    """The customers waiting in ``pool`` (or in every pool ``user`` may use), newest first, narrowed by
+    ``filters`` (tier, industry, province), each with when and why it entered (``pooled_at``,
+    ``pooled_reason``, ``pooled_rule``), its former owner's id (``former_owner_id``) and its primary
+    contact (``primary_contacts``, to be shown masked)."""
     pools = [pool.pk] if pool is not None else pools_for(user).values("pk")
-    rows = Customer._base_manager.filter(pool__in=pools, deleted_at=None)
+    rows = Customer._base_manager.filter(pool__in=pools, deleted_at=None, **(filters or {}))
     rows = apply_search(rows, q)
     return (rows.select_related("pool").order_by("-id")
             .annotate(pooled_at=_last_change("at"), pooled_reason=_last_change("reason"),

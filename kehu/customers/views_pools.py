@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kehu.core import clock
+from kehu.core import clock, regions
 from kehu.core.errors import DomainError, NotFound
 from kehu.customers import ownership, pools, selectors
 from kehu.customers import permissions as perms
+from kehu.customers.filters import PoolFilterForm
 from kehu.customers.forms import (
     AssignForm,
     PoolForm,
@@ -63,7 +64,7 @@ def _claim_states(user, rows, now):
     for row in rows:
         lost = row.pooled_at if row.former_owner_id == user.pk else None
         row.claim = claim_allowed(rules, held.total, held.won, held.claimed_today, lost, now, version=version.number)
-    return rules, held
+    return version, rules, held
 
 
 def _pool_page(request, *, pool_pk: int | None = None, error=None, assign_form=None, status: int = 200):
@@ -73,16 +74,20 @@ def _pool_page(request, *, pool_pk: int | None = None, error=None, assign_form=N
     if pool_pk and pool is None:
         _adapt(pools.pool_for, user, pool_pk)  # 404
     q = request.session.get(POOL_SEARCH_KEY, "")
-    paging, rows = _window(request, pools.pool_customers(user, pool=pool, q=q))
+    filter_form = PoolFilterForm(request.GET)
+    paging, rows = _window(request, pools.pool_customers(user, pool=pool, q=q, filters=filter_form.filters()))
+    params = request.GET.copy()
+    params.pop("page", None)
     now = clock.now()
-    rules, held = _claim_states(user, rows, now)
+    version, rules, held = _claim_states(user, rows, now)
     may_assign = user.has_permission(perms.TRANSFER) or pools.administers(user, [pool] if pool else available)
     return render(request, "customers/pools.html", {
         "pools": available, "pool": pool, "customers": rows, "q": q, **paging, "error": error,
         "rules": rules, "held": held.counted(rules), "claimed_today": held.claimed_today,
         "can_claim": user.has_permission(perms.POOL_USE), "may_assign": may_assign,
         "assign_form": assign_form or (AssignForm(receivers=receivers_for(user)) if may_assign else None),
-        "masked": rules.mask_contacts_in_pool,
+        "masked": rules.mask_contacts_in_pool, "filter_form": filter_form, "provinces": regions.provinces(),
+        "tiers": {tier.code: tier.display_name for tier in version.section("tiers").active.tiers}, "extra": f"{params.urlencode()}&" if params else "",
     }, status=status)
 
 
