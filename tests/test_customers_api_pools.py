@@ -43,12 +43,15 @@ def endpoints(customer_id: int, pool_id: int) -> list[tuple[str, str, dict]]:
             ("post", f"{base}/lock", {"reason": "重点"}), ("post", f"{base}/unlock", {"reason": "放开"}),
             ("post", f"{base}/delete", {"reason": "测试"}), ("get", f"{base}/ownership", {}),
             ("post", "/api/v1/customers/transfer", {"customer_ids": [customer_id], "to_owner_id": 1,
-                                                     "reason": "调整"})]
+                                                     "reason": "调整"}),
+            ("get", f"{base}/team-members", {}), ("put", f"{base}/team-members/1", {"access": "read"}),
+            ("delete", f"{base}/team-members/1", {})]
 
 
 def call(client, method, url, body):
-    return getattr(client, method)(url, body, content_type="application/json") if method == "post" \
-        else client.get(url)
+    if method in ("post", "put"):
+        return getattr(client, method)(url, body, content_type="application/json")
+    return getattr(client, method)(url)
 
 
 @pytest.mark.req("OWN-4", "SEC-2")
@@ -158,3 +161,23 @@ def test_pool_create_and_update_need_the_permission(client, api_client, make_use
     assert vp.put("/api/v1/pools/999", body, content_type="application/json").status_code == 404
     assert vp.get(f"/api/v1/pools/{pool_id}").json()["name_en"] == "East China"
     assert api_client(make_user(roles.SALESPERSON)).get(f"/api/v1/pools/{pool_id}").status_code == 404  # not a member
+
+
+@pytest.mark.req("OWN-1")
+def test_team_members_over_the_api(api_client, make_user, sales, other):
+    customer = make_customer(sales, "北京甲科技有限公司")
+    mate = make_user(roles.SALESPERSON, full_name="赵同事", department=sales.department)
+    client = api_client(sales)
+    url = f"/api/v1/customers/{customer.pk}/team-members"
+    done = client.put(f"{url}/{mate.pk}", {"access": "write", "expires_at": "2099-12-31T18:00:00+08:00"},
+                      content_type="application/json")
+    assert done.status_code == 200 and done.json()["access"] == "write"
+    assert [m["user"] for m in client.get(url).json()] == ["赵同事"]
+    assert client.get(f"{url}/{mate.pk}").json()["expires_at"].startswith("2099-12-31T")
+    assert api_client(mate).get(f"/api/v1/customers/{customer.pk}").status_code == 200  # shared now
+    stranger = make_user(roles.SALESPERSON)  # another company
+    assert client.put(f"{url}/{stranger.pk}", {"access": "read"}, content_type="application/json").status_code == 404
+    assert api_client(other).put(f"{url}/{mate.pk}", {"access": "read"},
+                                 content_type="application/json").status_code == 404  # not in their scope
+    assert client.delete(f"{url}/{mate.pk}").status_code == 204
+    assert client.delete(f"{url}/{mate.pk}").status_code == 404

@@ -1,5 +1,5 @@
 """/api/v1/pools (list, create, update, a pool's customers) and
-/api/v1/customers/{id}/claim|release|transfer|assign|lock|unlock|delete|ownership (OWN-1..4): the same
+/api/v1/customers/{id}/claim|release|transfer|assign|lock|unlock|delete|ownership|team-members (OWN-1..4): the same
 selectors, forms and services as the pages.
 
 Pool customers leave with their contacts masked; a claim refused by a limit is a 409 whose ``code``
@@ -9,6 +9,7 @@ the numbers. Receivers are users in the caller's scope (``to_owner_id``), as on 
 
 import datetime as dt
 import uuid
+from typing import Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -20,7 +21,7 @@ from kehu.core.pagination import LimitOffsetPagination
 from kehu.customers import ownership, pools, selectors
 from kehu.customers import permissions as perms
 from kehu.customers.api import _validated
-from kehu.customers.forms import PoolForm, receivers_for
+from kehu.customers.forms import PoolForm, colleagues_for, receivers_for
 from kehu.customers.models import Customer, OwnershipChange
 from kehu.org.access import require_any_permission, require_permission
 
@@ -271,7 +272,7 @@ def customer_delete(request, customer_id: int, payload: ReasonIn):
     require_permission(request.auth, perms.DELETE)
     ownership.customer_delete(actor=request.auth, customer=selectors.customer_for(request.auth, customer_id),
                               reason=payload.reason)
-    return 204, None
+    return Status(204, None)
 
 
 class OwnershipChangeOut(Schema):
@@ -310,3 +311,60 @@ def ownership_history(request, customer_id: int):
     customer: Customer = selectors.customer_for(request.auth, customer_id)
     return (OwnershipChange.objects.filter(customer=customer)
             .select_related("from_owner", "to_owner", "pool", "actor"))
+
+
+class TeamMemberOut(Schema):
+    user_id: int
+    user: str
+    access: str = Field(description="read 只读 / write 读写")
+    expires_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_user(obj) -> str:
+        return obj.user.full_name or obj.user.username
+
+
+class TeamMemberIn(Schema):
+    access: Literal["read", "write"] = "read"
+    expires_at: dt.datetime | None = Field(None, description="到期时间；不填为长期")
+
+
+@router.get("/{int:customer_id}/team-members", response=list[TeamMemberOut])
+def team_member_list(request, customer_id: int):
+    """The customer's team members (协作人) with their access and expiry."""
+    customer = selectors.customer_for(request.auth, customer_id)
+    return list(customer.memberships.select_related("user").order_by("added_at"))
+
+
+def _membership(request, customer_id: int, user_id: int):
+    customer = selectors.customer_for(request.auth, customer_id)
+    member = customer.memberships.select_related("user").filter(user_id=user_id).first()
+    if member is None:
+        raise NotFound("not_found", _("该用户不是此客户的协作人。"))
+    return customer, member
+
+
+@router.get("/{int:customer_id}/team-members/{int:user_id}", response=TeamMemberOut)
+def team_member_detail(request, customer_id: int, user_id: int):
+    return _membership(request, customer_id, user_id)[1]
+
+
+@router.put("/{int:customer_id}/team-members/{int:user_id}", response=TeamMemberOut)
+def team_member_set(request, customer_id: int, user_id: int, payload: TeamMemberIn):
+    """Add or change a team member (the owner, or a manager with customer.transfer); colleagues of the
+    caller's company only."""
+    require_permission(request.auth, perms.EDIT)
+    customer = selectors.customer_for(request.auth, customer_id)
+    user = next((u for u in colleagues_for(request.auth) if u.pk == user_id), None)
+    if user is None:
+        raise NotFound("not_found", _("用户不存在，或不是本公司的业务人员。"))
+    return ownership.team_member_set(actor=request.auth, customer=customer, user=user, access=payload.access,
+                                     expires_at=payload.expires_at)
+
+
+@router.delete("/{int:customer_id}/team-members/{int:user_id}", response={204: None})
+def team_member_remove(request, customer_id: int, user_id: int):
+    require_permission(request.auth, perms.EDIT)
+    customer, member = _membership(request, customer_id, user_id)
+    ownership.team_member_remove(actor=request.auth, customer=customer, user=member.user)
+    return Status(204, None)
