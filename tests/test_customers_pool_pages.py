@@ -275,3 +275,12 @@ def test_pool_filters_by_tier_industry_and_province(login, sales, other):
         page = client.get(reverse("customers:pools") + query).content.decode()
         assert kept.name in page and "上海乙贸易有限公司" not in page, query
     assert "上海乙贸易有限公司" not in client.get(reverse("customers:pools") + "?tier=key").content.decode()
+
+
+@pytest.mark.req("OWN-3")
+def test_the_customer_page_header_shows_the_countdown(login, manager, sales):
+    with clock.frozen(T0):
+        customer = make_customer(sales, "北京甲科技有限公司")
+    with clock.frozen(day(27)):
+        page = login(manager).get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "3 天后退回公海" in page and reverse("customers:ownership", args=[customer.pk]) in page

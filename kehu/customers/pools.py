@@ -187,15 +187,16 @@ def decide_return(rules: PoolsRules, customer, now: dt.datetime, version: int) -
                       won=customer.stage == WON, version=version)
 
 
-def return_decisions(customers, now: dt.datetime | None = None) -> dict[int, ReturnDecision]:
-    """{customer id: decision} for the owned customers among ``customers`` (a list page's rows)."""
+def return_decisions(customers, now: dt.datetime | None = None, *, version=None) -> dict[int, ReturnDecision]:
+    """{customer id: decision} for the owned customers among ``customers`` (a list page's rows), by the
+    policy ``version`` in force (read here when the caller has not read it already)."""
     from kehu.policy.selectors import version_in_force
 
     now = now or clock.now()
     owned = [c for c in customers if c.owner_id]
     if not owned:
         return {}
-    version = version_in_force(now)
+    version = version or version_in_force(now)
     rules = version.section("pools")
     return {c.pk: decide_return(rules, c, now, version.number) for c in owned}
 

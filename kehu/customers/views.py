@@ -25,6 +25,7 @@ from kehu.customers import (
     downloads,
     field_access,
     filetypes,
+    pools,
     selectors,
     services,
     timeline,
@@ -46,6 +47,7 @@ from kehu.customers.listing import counted_window
 from kehu.customers.models import Tag
 from kehu.customers.presets import RISK_LEVEL_KEY
 from kehu.policy.evaluators.suitability import PRODUCT_RISKS, risk_label
+from kehu.policy.selectors import version_in_force
 from kehu.web.decorators import permission_required
 
 SEARCH_SESSION_KEY = "kehu_customer_search"
@@ -141,6 +143,7 @@ def _detail_page(request, customer, *, attachment_form=None, consent_form=None, 
     for contact in contacts:
         contact.plain = {f: v for (cid, f), v in plain.items() if cid == contact.pk}
     definitions = custom_fields.definitions()
+    version = version_in_force()  # once, for the review status and the pool countdown
     return render(request, "customers/detail.html", {
         "custom_values": custom_fields.shown_values(customer, definitions),
         "suitability": any(f.key == RISK_LEVEL_KEY for f in definitions),
@@ -151,7 +154,9 @@ def _detail_page(request, customer, *, attachment_form=None, consent_form=None, 
         "can_edit": user.has_permission(perms.EDIT),
         "can_unmask": user.has_permission(perms.UNMASK), "can_merge": user.has_permission(perms.MERGE),
         "can_review": user.has_permission(perms.REVIEW), "review_form": ReviewForm(),
-        "status": selectors.stale_rows([customer])[0],
+        "status": selectors.stale_rows([customer], selectors.Reminders(version.section("reminders"),
+                                                                        version.number))[0],
+        "return_decision": pools.return_decisions([customer], version=version).get(customer.pk),
         "hidden": hidden, "contact_hidden": contact_hidden,
         "plain": {f: v for (cid, f), v in plain.items() if cid is None},
         "attachments": selectors.attachments_of(user, customer),
