@@ -7,7 +7,10 @@
 Migrates the database, gives a leaving salesperson ``--customers`` customers (two contacts each, written
 with ``bulk_create``), then times: one ``customer_transfer`` of all of them to a colleague (kind handover)
 with its query count; the same customers split between two receivers in one transaction; the return
-sweep 400 days later (every customer is due) and its second, idempotent run. Prints figures; asserts nothing.
+sweep 400 days later (every customer is due) and its second, idempotent run; then, with ``--pool N`` more
+customers waiting in the default pool, what the 公海 page reads (the counted window of 20 with the entry
+annotations and primary contacts, the claim rules and the holding counts) and one claim.
+Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.customers_seed import setup  # noqa: E402
+from benchmarks.timing import timed  # noqa: E402
 
 
 def seed(count: int):
@@ -47,6 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--customers", type=int, default=3000)
+    parser.add_argument("--pool", type=int, default=0, help="customers waiting in the default pool for the page figures")
     options = parser.parse_args()
     setup(options.database_url)
     from django.core.management import call_command
@@ -88,6 +93,44 @@ def main() -> None:
         began = time.perf_counter()
         again = ownership.pool_return_sweep()
         print(f"second sweep: {again.returned} returned in {(time.perf_counter() - began) * 1000:.0f} ms")
+    if options.pool:
+        pool_page(options.pool, first)
+
+
+def pool_page(count: int, user) -> None:
+    from django.db import connection
+
+    from kehu.core import clock
+    from kehu.customers import ownership, pools
+    from kehu.customers.keys import set_customer_keys
+    from kehu.customers.listing import counted_window
+    from kehu.customers.models import Customer, Pool
+
+    default = Pool.objects.get(is_default=True)
+    for start in range(0, count, 5000):
+        batch = []
+        for n in range(start, min(count, start + 5000)):
+            customer = Customer(kind="enterprise", name=f"公海客户{n}有限公司", pool=default)
+            set_customer_keys(customer)
+            batch.append(customer)
+        Customer.objects.bulk_create(batch, batch_size=1000)
+    waiting = Customer.objects.filter(pool=default).count()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # fresh statistics, as autovacuum would soon give them
+            cursor.execute("ANALYZE")
+
+    def page():
+        rows, _counted = counted_window(pools.pool_customers(user), 0, 21)
+        held = pools.holding_of(user, clock.now())
+        ownership.pool_rules(clock.now())
+        return rows, held
+
+    p50, p95 = timed(page, 30)
+    print(f"公海 page reads with {waiting:,} customers waiting: p50 {p50:.0f} ms, p95 {p95:.0f} ms")
+    target = pools.pool_customers(user)[:1].get()
+    began = time.perf_counter()
+    ownership.customer_claim(actor=user, customer=target)
+    print(f"one claim: {(time.perf_counter() - began) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
