@@ -107,8 +107,9 @@ def test_pool_list_query_budget_does_not_grow(login, sales, other, django_assert
     client = login(sales)
     # Sign-in 6 (session, user, roles, department; session save in a savepoint pair); the pools; the ids
     # (count and window); the page; the primary contacts; the policy in force for the claim rules and again
-    # for the tier names; the holding count; today's claims; whether the user administers a pool.
-    with django_assert_max_num_queries(16) as few:
+    # for the tier names; the holding count; today's claims; whether the user administers a pool; the
+    # reader's field permissions (SEC-3).
+    with django_assert_max_num_queries(17) as few:
         assert client.get(reverse("customers:pools")).status_code == 200
     for n in range(3, 25):
         pooled(other, f"待领取{n}有限公司", mobile=f"1380000{n:04d}")
@@ -284,3 +285,18 @@ def test_the_customer_page_header_shows_the_countdown(login, manager, sales):
     with clock.frozen(day(27)):
         page = login(manager).get(reverse("customers:detail", args=[customer.pk])).content.decode()
     assert "3 天后退回公海" in page and reverse("customers:ownership", args=[customer.pk]) in page
+
+
+@pytest.mark.req("OWN-3", "SEC-3")
+def test_pool_lists_leave_out_what_the_readers_role_hides(login, api_client, sales, other):
+    from kehu.customers.models import FieldPermission
+    from kehu.org.models import Role
+
+    pooled(other, "北京甲科技有限公司", mobile="13812345678", industry="I")
+    role = Role.objects.get(code=roles.SALESPERSON)
+    FieldPermission.objects.create(role=role, entity="contact", field="mobile", access="hidden")
+    FieldPermission.objects.create(role=role, entity="customer", field="industry", access="hidden")
+    assert "138****5678" not in login(sales).get(reverse("customers:pools")).content.decode()
+    pool = Pool.objects.get(is_default=True)
+    row = api_client(sales).get(f"/api/v1/pools/{pool.pk}/customers").json()["items"][0]
+    assert "industry" not in row and row["primary_contact"] == {"name": "李四"}

@@ -9,7 +9,7 @@ the numbers. Receivers are users in the caller's scope (``to_owner_id``), as on 
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import ClassVar, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -20,7 +20,8 @@ from kehu.core.idempotency import idempotent
 from kehu.core.pagination import LimitOffsetPagination
 from kehu.customers import ownership, pools, selectors
 from kehu.customers import permissions as perms
-from kehu.customers.api import _validated
+from kehu.customers.api import _validated, _WithoutHidden
+from kehu.customers.field_access import CONTACT
 from kehu.customers.forms import PoolForm, colleagues_for, receivers_for
 from kehu.customers.models import Customer, OwnershipChange
 from kehu.org.access import require_any_permission, require_permission
@@ -40,20 +41,24 @@ class PoolOut(Schema):
         return obj.display_name
 
 
-class PrimaryContactOut(Schema):
+class PrimaryContactOut(_WithoutHidden):
+    entity: ClassVar[str] = CONTACT
+
     name: str
     mobile: str = Field("", description="脱敏")
 
 
-class PoolCustomerOut(Schema):
+class PoolCustomerOut(_WithoutHidden):
+    """Fields hidden from the caller's roles are left out (SEC-3), as in /api/v1/customers."""
+
     id: int
     name: str
     kind: str
     tier: str
-    stage: str
-    industry: str
-    province: str
-    city: str
+    stage: str = ""
+    industry: str = ""
+    province: str = ""
+    city: str = ""
     pool_id: int
     pooled_at: dt.datetime | None = Field(description="进入公海的时间")
     pooled_reason: str | None = Field(description="退回原因")

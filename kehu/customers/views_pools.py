@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kehu.core import clock, regions
 from kehu.core.errors import DomainError, NotFound
-from kehu.customers import ownership, pools, selectors
+from kehu.customers import field_access, ownership, pools, selectors
 from kehu.customers import permissions as perms
+from kehu.customers.field_access import CONTACT, CUSTOMER
 from kehu.customers.filters import PoolFilterForm
 from kehu.customers.forms import (
     AssignForm,
@@ -86,7 +87,8 @@ def _pool_page(request, *, pool_pk: int | None = None, error=None, assign_form=N
         "rules": rules, "held": held.counted(rules), "claimed_today": held.claimed_today,
         "can_claim": user.has_permission(perms.POOL_USE), "may_assign": may_assign,
         "assign_form": assign_form or (AssignForm(receivers=receivers_for(user)) if may_assign else None),
-        "masked": rules.mask_contacts_in_pool, "filter_form": filter_form, "provinces": regions.provinces(),
+        "masked": rules.mask_contacts_in_pool, "filter_form": filter_form,
+        "contact_hidden": field_access.for_user(user).hidden(CONTACT), "provinces": regions.provinces(),
         "tiers": {tier.code: tier.display_name for tier in version.section("tiers").active.tiers}, "extra": f"{params.urlencode()}&" if params else "",
     }, status=status)
 
@@ -154,6 +156,7 @@ def my_customers(request):
     for customer in window:
         customer.return_decision = decisions.get(customer.pk)
     return render(request, "customers/mine.html", {"customers": window, "soon": soon, **paging,
+                                                   "hidden": field_access.for_user(user).hidden(CUSTOMER),
                                                    "can_release": user.has_permission(perms.POOL_USE)})
 
 
