@@ -15,6 +15,8 @@ from kehu.core.ratelimit import PerUserRateThrottle
 from kehu.customers.api import router as customers_router
 from kehu.customers.api_fields import router as field_permissions_router
 from kehu.customers.api_io import router as customers_io_router
+from kehu.customers.api_pools import pools_router
+from kehu.customers.api_pools import router as ownership_router
 from kehu.org.api import router as org_router
 from kehu.org.api_admin import router as org_admin_router
 from kehu.org.api_auth import ApiTokenAuth, docs_access
@@ -51,4 +53,6 @@ api.add_router("/audit-entries", audit_router)
 api.add_router("/regions", regions_router)
 api.add_router("/customers", customers_router)
 api.add_router("/customers", customers_io_router)
+api.add_router("/customers", ownership_router)
+api.add_router("/pools", pools_router)
 api.add_router("/admin/field-permissions", field_permissions_router)

@@ -32,3 +32,17 @@ class CustomerFilterForm(forms.Form):
         """The valid part of the filters (an invalid value is dropped, and shown as an error by the form)."""
         data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors and k != "page"}
         return CustomerFilters(q=q, **{k: v for k, v in data.items() if v not in (None, "")})
+
+
+class PoolFilterForm(forms.Form):
+    """The pool page's filters (OWN-3): what a salesperson picks customers by."""
+
+    tier = forms.CharField(label=_("客户等级"), max_length=20, required=False)
+    industry = forms.ChoiceField(label=_("行业"), choices=[("", _("全部行业")), *INDUSTRY_CHOICES], required=False)
+    province = forms.CharField(label=_("省"), max_length=12, required=False)
+
+    def filters(self) -> dict:
+        """The valid, non-empty filters as field lookups."""
+        if not self.is_valid():
+            return {}
+        return {name: value for name, value in self.cleaned_data.items() if value}

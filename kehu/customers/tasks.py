@@ -1,5 +1,6 @@
 """Background work (django-tasks): the import page enqueues ``run_import`` and polls the job;
-``remove_orphan_attachments`` is a nightly sweep."""
+``remove_orphan_attachments`` and ``return_customers_to_pools`` are nightly sweeps, ``end_expired_memberships``
+an hourly one."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import timedelta
 from django_tasks import task
 
 from kehu.core import clock, context
-from kehu.customers import storage
+from kehu.customers import ownership, storage
 from kehu.customers.jobs import job_run
 from kehu.customers.models import Attachment, ImportJob
 
@@ -42,3 +43,17 @@ def remove_orphan_attachments() -> int:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+@task()
+def return_customers_to_pools() -> int:
+    """The pool rules' nightly return (OWN-3); returns how many customers went back. Idempotent."""
+    with context.bound(context.RequestContext(channel="task")):
+        return ownership.pool_return_sweep().returned
+
+
+@task()
+def end_expired_memberships() -> int:
+    """Team members past their expiry lose the customer (OWN-1); returns how many. Idempotent."""
+    with context.bound(context.RequestContext(channel="task")):
+        return ownership.end_expired_memberships()

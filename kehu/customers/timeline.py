@@ -1,7 +1,7 @@
 """The customer timeline: one list of what happened to a customer, fed by sources other apps register.
 
 A source is two functions under a name: ``rows(customer, user)`` is a queryset of its model reduced
-by ``columns(...)`` to the columns every source shares (when, the row's id, who, up to five texts),
+by ``columns(...)`` to the columns every source shares (when, the row's id, who, up to seven texts),
 and ``event(customer, row)`` turns one such row into a TimelineEvent. ``events_for`` joins every
 source's rows with UNION ALL and reads the newest ``limit`` of them in ONE query, whatever the
 customer's history and however many sources later apps register (see the query-budget tests)::
@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 DEFAULT_LIMIT = 50
-TEXTS = ("t1", "t2", "t3", "t4", "t5")
+TEXTS = ("t1", "t2", "t3", "t4", "t5", "t6", "t7")
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def _text(value) -> Cast:
 def columns(name: str, *, at: str, actor: str | None = None, ref: str = "pk", **texts) -> dict:
     """The shared columns for ``queryset.values(**columns(...))``: the source's name, when (``at``), the
     row's id (``ref``), who (``actor``: a path to a user, shown by full name or user name) and the texts
-    ``t1``…``t5`` (field paths or expressions; the ones left out are empty)."""
+    ``t1``…``t7`` (field paths or expressions; the ones left out are empty)."""
     unknown = set(texts) - set(TEXTS)
     if unknown:
         raise ValueError(f"unknown timeline columns: {sorted(unknown)}")

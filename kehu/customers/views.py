@@ -25,6 +25,7 @@ from kehu.customers import (
     downloads,
     field_access,
     filetypes,
+    pools,
     selectors,
     services,
     timeline,
@@ -141,7 +142,7 @@ def _detail_page(request, customer, *, tab="", status=200, **forms):
     hidden = field_access.for_user(user).hidden(CUSTOMER)
     plain = services.pii_detail_plaintext(actor=user, customer=customer)
     definitions = custom_fields.definitions()
-    version = version_in_force()  # once: the review status and the tier's name
+    version = version_in_force()  # once: the review status, the tier's name and the pool countdown
     context = {
         "custom_values": custom_fields.shown_values(customer, definitions),
         "suitability": any(f.key == RISK_LEVEL_KEY for f in definitions),
@@ -153,6 +154,7 @@ def _detail_page(request, customer, *, tab="", status=200, **forms):
         "can_unmask": user.has_permission(perms.UNMASK), "can_merge": user.has_permission(perms.MERGE),
         "can_review": user.has_permission(perms.REVIEW), "review_form": ReviewForm(),
         "status": selectors.stale_rows([customer], selectors.reminders_in_force(version))[0],
+        "return_decision": pools.return_decisions([customer], version=version).get(customer.pk),
         "hidden": hidden, "plain": {f: v for (cid, f), v in plain.items() if cid is None},
         "tabs": TABS, "active_tab": tab,
     }
