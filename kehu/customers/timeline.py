@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 DEFAULT_LIMIT = 50
 TEXTS = ("t1", "t2", "t3", "t4", "t5", "t6", "t7")
+PREFIX = "tl_"
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,10 @@ def columns(name: str, *, at: str, actor: str | None = None, ref: str = "pk", **
         raise ValueError(f"unknown timeline columns: {sorted(unknown)}")
     who = (Coalesce(NullIf(F(f"{actor}__full_name"), Value("")), F(f"{actor}__username"), Value(""))
            if actor else Value(""))
-    return {"src": _text(Value(name)), "at": F(at), "ref": F(ref), "actor": _text(who),
-            **{key: _text(texts.get(key, Value(""))) for key in TEXTS}}
+    shared = {"src": _text(Value(name)), "at": F(at), "ref": F(ref), "actor": _text(who),
+              **{key: _text(texts.get(key, Value(""))) for key in TEXTS}}
+    # Selected under a prefix: a model's own field named like a column (``at``, ``actor``) would clash.
+    return {PREFIX + key: value for key, value in shared.items()}
 
 
 def _newest(source: Source, customer, user, limit: int) -> QuerySet:
@@ -82,7 +85,7 @@ def _newest(source: Source, customer, user, limit: int) -> QuerySet:
     cost what 50 do. SQLite reads every branch whole and still answers 50,000 in a few milliseconds."""
     rows = source.rows(customer, user)
     if connection.features.supports_slicing_ordering_in_compound:
-        return rows.order_by("-at")[:limit]
+        return rows.order_by(f"-{PREFIX}at")[:limit]
     return rows.order_by()
 
 
@@ -92,8 +95,13 @@ def events_for(customer, user, limit: int = DEFAULT_LIMIT) -> list[TimelineEvent
     if not branches:
         return []
     first, *rest = branches
-    rows = first.union(*rest, all=True).order_by("-at", "-ref") if rest else first.order_by("-at", "-ref")
-    return [SOURCES[row["src"]].event(customer, row) for row in rows[:limit]]
+    newest_first = (f"-{PREFIX}at", f"-{PREFIX}ref")
+    rows = first.union(*rest, all=True).order_by(*newest_first) if rest else first.order_by(*newest_first)
+    events = []
+    for selected in rows[:limit]:
+        row = {key.removeprefix(PREFIX): value for key, value in selected.items()}
+        events.append(SOURCES[row["src"]].event(customer, row))
+    return events
 
 
 def _event(row, kind: str, title: str, **extra) -> TimelineEvent:
