@@ -13,6 +13,7 @@ from kehu.core.api_parser import JSONOnlyParser
 from kehu.core.api_regions import router as regions_router
 from kehu.core.ratelimit import PerUserRateThrottle
 from kehu.customers.api import router as customers_router
+from kehu.customers.api_alerts import router as access_alerts_router
 from kehu.customers.api_fields import router as field_permissions_router
 from kehu.customers.api_io import router as customers_io_router
 from kehu.org.api import router as org_router
@@ -52,3 +53,4 @@ api.add_router("/regions", regions_router)
 api.add_router("/customers", customers_router)
 api.add_router("/customers", customers_io_router)
 api.add_router("/admin/field-permissions", field_permissions_router)
+api.add_router("/admin/access-alerts", access_alerts_router)

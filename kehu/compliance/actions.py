@@ -91,3 +91,8 @@ CUSTOM_FIELD_DEACTIVATE = _r("customer.field_deactivate", _("停用自定义字�
 CUSTOM_FIELD_ACTIVATE = _r("customer.field_activate", _("启用自定义字段"))
 CUSTOM_FIELD_PRESET = _r("customer.field_preset", _("安装自定义字段预置方案"))
 SUITABILITY_CHECK = _r("customer.suitability_check", _("投资者适当性匹配检查"))
+
+# Exfiltration alerts (OWN-6)
+ACCESS_ALERT_RAISE = _r("security.access_alert", _("异常访问预警"))
+ACCESS_ALERT_ACKNOWLEDGE = _r("security.access_alert_acknowledge", _("确认异常访问预警"))
+ACCESS_ALERT_CLOSE = _r("security.access_alert_close", _("关闭异常访问预警"))

@@ -13,7 +13,9 @@ class CustomersConfig(AppConfig):
         from kehu.core import demo, schedule
         from kehu.customers import merging, permissions, tasks
         from kehu.customers.demo import build_customers
+        from kehu.customers.views_alerts import alerts_card
         from kehu.customers.views_review import stale_card
+        from kehu.org.permissions import SECURITY_ALERTS
         from kehu.web import home, navigation
         from kehu.web.navigation import SECTION_SYSTEM, NavItem
 
@@ -27,6 +29,10 @@ class CustomersConfig(AppConfig):
         navigation.add(NavItem(section, _("导出申请"), "customer_io:export_requests", permissions.EXPORT))
         # Files of uploads whose transaction rolled back (INFO-10).
         schedule.periodic(tasks.remove_orphan_attachments, daily_at=dt.time(4, 0))
+        # OWN-6: exfiltration alerts for the security administrator.
+        schedule.periodic(tasks.sweep_access_alerts, every=dt.timedelta(minutes=10))
+        home.register(alerts_card)
+        navigation.add(NavItem(SECTION_SYSTEM, _("异常访问预警"), "customers:access_alerts", SECURITY_ALERTS))
         navigation.add(NavItem(SECTION_SYSTEM, _("字段权限"), "customers:field_matrix", permissions.FIELD_POLICY))
         navigation.add(NavItem(navigation.SECTION_SYSTEM, _("客户自定义字段"), "customers:field_list",
                                permissions.CUSTOM_FIELDS))
