@@ -31,6 +31,7 @@ COMPANY_CREATE = _r("org.company_create", _("创建公司"))
 DEPARTMENT_CREATE = _r("org.department_create", _("创建部门"))
 DEPARTMENT_UPDATE = _r("org.department_update", _("修改部门"))
 RESPONSIBILITY_SET = _r("org.responsibility_set", _("设置制度责任"))
+USER_HANDOVER = _r("org.user_handover", _("离职交接"))
 
 # Policy
 POLICY_DRAFT = _r("policy.draft", _("起草制度版本"))
