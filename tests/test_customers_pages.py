@@ -139,12 +139,13 @@ def test_detail_query_budget_does_not_grow(login, sales, django_assert_max_num_q
     customer = make_customer(sales, "北京丁有限公司")
     _grow(customer, sales, size)
     client = login(sales)
-    # Measured 27-29 for 3 and for 30: the page's own 20-22 (a salesperson's shared ids, read first by the
+    # Measured 28-30 for 3 and for 30: the page's own 21-23 (a salesperson's shared ids, read first by the
     # scope; the customer; tags; contacts and history prefetched for their tabs and the timeline; the
-    # attachments and consent tabs; four more timeline sources; the policy in force for the review status
-    # and again for the tier's name; the reader's field permissions (SEC-3); the custom-field definitions
-    # when their cache is cold (INFO-8); the CUSTOMER_VIEW audit row: chain head, insert, head update inside
-    # a savepoint pair) plus 7 of sign-in overhead (session, user, roles, department scope, session save).
+    # attachments and consent tabs; five more timeline sources, one the ownership history (OWN-4); the
+    # policy in force for the review status and again for the tier's name; the reader's field permissions
+    # (SEC-3); the custom-field definitions when their cache is cold (INFO-8); the CUSTOMER_VIEW audit row:
+    # chain head, insert, head update inside a savepoint pair) plus 7 of sign-in overhead (session, user,
+    # roles, department scope, session save).
     with django_assert_max_num_queries(DETAIL_QUERIES):
         assert client.get(reverse("customers:detail", args=[customer.pk])).status_code == 200
 

@@ -8,7 +8,7 @@ import factory
 
 from kehu.core.validators.credit_code import credit_code_check_char, org_code_check_char
 from kehu.customers.keys import set_contact_keys, set_customer_keys
-from kehu.customers.models import Contact, Customer
+from kehu.customers.models import Contact, Customer, Pool
 
 PLACES = ["杭州", "宁波", "苏州", "无锡", "上海", "南京", "合肥", "深圳", "广州", "东莞", "厦门", "福州", "成都", "武汉", "长沙",
           "青岛", "济南", "天津", "北京", "西安"]
@@ -56,6 +56,8 @@ class CustomerFactory(factory.django.DjangoModelFactory):
         customer = model_class(*args, **kwargs)
         if customer.owner_id and not customer.department_id:
             customer.department = customer.owner.department
+        if not customer.owner_id and not customer.pool_id:  # a customer without an owner sits in a pool (OWN-1)
+            customer.pool = Pool.objects.get(is_default=True)
         set_customer_keys(customer)
         customer.save()
         return customer

@@ -117,6 +117,7 @@ def register_own() -> None:
         Customer,
         CustomerReview,
         FieldChange,
+        OwnershipChange,
         TeamMember,
     )
 
@@ -124,6 +125,9 @@ def register_own() -> None:
     register("team_members", _team_members, covers=[(TeamMember, "customer")])
     register("tags", _tags)
     register("field_changes", foreign_key_mover(FieldChange, "customer"), covers=[(FieldChange, "customer")])
+    # The duplicate's ownership history stays readable on the survivor's timeline.
+    register("ownership_changes", foreign_key_mover(OwnershipChange, "customer"),
+             covers=[(OwnershipChange, "customer")])
     register("reviews", foreign_key_mover(CustomerReview, "customer"), covers=[(CustomerReview, "customer")])
     register("attachments", foreign_key_mover(Attachment, "customer"), covers=[(Attachment, "customer")])
     # Consent rows are append-only except for the person they belong to (the trigger lets customer_id move).

@@ -1,4 +1,4 @@
-"""The customer archive (INFO-1, INFO-2, INFO-10, INFO-11; OWN-1 team members; PRIV-1 consent).
+"""The customer archive (INFO-1, INFO-2, INFO-10, INFO-11; OWN-1..4 ownership and pools; PRIV-1 consent).
 
 Personal data (mobile, ID number, e-mail, address) lives in ProtectedField columns: encrypted at
 rest, searchable only through keyed blind indexes, masked unless revealed (SEC-3, SEC-4).
@@ -67,6 +67,43 @@ class Tag(TimeStampedModel):
         return self.name
 
 
+class Pool(TimeStampedModel):
+    """A public pool (公海, OWN-3): where customers without an owner wait to be claimed.
+
+    Its members (users, or whole departments with their sub-departments) may browse and claim; its
+    admins assign from it. Exactly one pool is the default: customers whose owner's department has
+    no pool of its own return there."""
+
+    code = models.SlugField(_("公海编码"), max_length=40, unique=True)
+    name = models.CharField(_("公海名称"), max_length=50)
+    name_en = models.CharField(_("英文名称"), max_length=80, blank=True)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    is_default = models.BooleanField(_("默认公海"), default=False)
+    active = models.BooleanField(_("启用"), default=True)
+    member_users = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("成员（用户）"), blank=True,
+                                          related_name="pools")
+    member_departments = models.ManyToManyField("org.Department", verbose_name=_("成员（部门及下级部门）"),
+                                                blank=True, related_name="pools")
+    admins = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("管理员"), blank=True,
+                                    related_name="administered_pools")
+
+    class Meta:
+        verbose_name = _("公海")
+        verbose_name_plural = _("公海")
+        ordering = ["-is_default", "code"]
+        constraints = [models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True),
+                                               name="customers_pool_one_default")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        from kehu.core.i18n import pick
+
+        return pick(self.name, self.name_en)
+
+
 class Customer(TimeStampedModel):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("客户类型"), max_length=12, choices=Kind.choices, default=Kind.ENTERPRISE)
@@ -106,8 +143,13 @@ class Customer(TimeStampedModel):
     email = ProtectedField(_("电子邮箱"), kind="email", bind_to="uid", blank=True)
     email_bidx = BlindIndexField(source="email")
 
+    # Exactly one of owner and pool (OWN-1): a database constraint, not only code.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("负责人"), null=True, blank=True,
                               on_delete=models.PROTECT, related_name="owned_customers")
+    pool = models.ForeignKey(Pool, verbose_name=_("所在公海"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="customers")
+    # A locked customer never returns to a pool on its own (OWN-3); only permitted roles lock.
+    locked = models.BooleanField(_("已锁定"), default=False)
     # The owner's department when ownership was given: department scopes follow the customer,
     # not whoever later moves between departments.
     department = models.ForeignKey("org.Department", verbose_name=_("所属部门"), null=True, blank=True,
@@ -145,6 +187,11 @@ class Customer(TimeStampedModel):
             models.Index(fields=["industry"]),
             models.Index(fields=["deleted_at"], name="customers_deleted", condition=Q(deleted_at__isnull=False)),
         ]
+        constraints = [
+            # On SQLite the check lives in two triggers (migration 0010): adding a CHECK there rebuilds the table.
+            models.CheckConstraint(condition=Q(owner__isnull=False, pool__isnull=True)
+                                   | Q(owner__isnull=True, pool__isnull=False), name="customers_owner_xor_pool"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -173,6 +220,55 @@ class TeamMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} / {self.user}"
+
+
+class OwnershipKind(models.TextChoices):
+    CLAIM = "claim", _("领取")
+    ASSIGN = "assign", _("分配")
+    TRANSFER = "transfer", _("转移")
+    RELEASE = "release", _("退回公海")
+    RETURN = "return_to_pool", _("自动退回公海")
+    LOCK = "lock", _("锁定")
+    UNLOCK = "unlock", _("解锁")
+    HANDOVER = "handover", _("离职交接")
+
+
+class OwnershipChange(models.Model):
+    """One change of who holds a customer (OWN-4): the ownership history shown on the timeline.
+
+    ``from_owner``/``to_owner`` empty means a pool (``pool`` names it: the pool left on a claim or
+    assignment, the pool entered on a release or return). A rule's return names the rule and the
+    policy version; ``actor`` is empty for the system's sweep. One bulk change shares a ``batch``."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="ownership_changes")
+    kind = models.CharField(_("变更类型"), max_length=16, choices=OwnershipKind.choices)
+    from_owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    to_owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    pool = models.ForeignKey(Pool, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("原因"), blank=True)
+    rule = models.CharField(_("规则"), max_length=30, blank=True)
+    policy_version = models.PositiveIntegerField(null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    at = models.DateTimeField(default=clock.now)
+    batch = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("客户归属变更")
+        verbose_name_plural = _("客户归属变更")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-at"]),
+            # Claims today (the daily cap) and a former owner's cooldown read these.
+            models.Index(fields=["to_owner", "kind", "-at"]),
+            models.Index(fields=["from_owner", "customer", "-at"]),
+            models.Index(fields=["batch"], name="customers_ownership_batch", condition=Q(batch__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.kind} @ {self.at:%Y-%m-%d}"
 
 
 class DecisionRole(models.TextChoices):

@@ -46,3 +46,19 @@ ATTACHMENT_CONSENT_GRANTS = {
     roles.SALESPERSON: _FILES_AND_CONSENT,
     roles.CUSTOMER_SERVICE: _FILES_AND_CONSENT,
 }
+
+# Ownership and pools (OWN-1..4); granted by migration 0010. Owners release their own customers with
+# POOL_USE; moving a customer between people is a manager's (TRANSFER), and so are locks. Deleting a
+# customer is privileged (OWN-2): an owner cannot, whatever they hold.
+POOL_USE = register("customer.pool.use", _("领取和退回公海客户"), BUSINESS)
+TRANSFER = register("customer.transfer", _("分配和转移客户"), BUSINESS)
+LOCK = register("customer.lock", _("锁定和解锁客户"), BUSINESS)
+DELETE = register("customer.delete", _("删除客户（留存备查）"), BUSINESS)
+POOL_MANAGE = register("customer.pool.manage", _("管理公海及其成员"), BUSINESS)
+
+OWNERSHIP_GRANTS = {
+    roles.MARKETING_VP: [POOL_USE, TRANSFER, LOCK, DELETE, POOL_MANAGE],
+    roles.SALES_MANAGER: [POOL_USE, TRANSFER, LOCK],
+    roles.KEY_ACCOUNT_MANAGER: [POOL_USE],
+    roles.SALESPERSON: [POOL_USE],
+}

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0009_search_bigrams'),
+        ('customers', '0010_ownership'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
