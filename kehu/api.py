@@ -19,6 +19,8 @@ from kehu.customers.api_io import router as customers_io_router
 from kehu.org.api import router as org_router
 from kehu.org.api_admin import router as org_admin_router
 from kehu.org.api_auth import ApiTokenAuth, docs_access
+from kehu.org.api_handover import check_router as handover_check_router
+from kehu.org.api_handover import router as handover_router
 from kehu.policy.api import router as policy_router
 
 
@@ -54,3 +56,5 @@ api.add_router("/customers", customers_router)
 api.add_router("/customers", customers_io_router)
 api.add_router("/admin/field-permissions", field_permissions_router)
 api.add_router("/admin/access-alerts", access_alerts_router)
+api.add_router("/handovers", handover_router)
+api.add_router("/admin/handover-check", handover_check_router)

@@ -11,7 +11,7 @@ class CustomersConfig(AppConfig):
         import datetime as dt
 
         from kehu.core import demo, schedule
-        from kehu.customers import merging, ownership, permissions, tasks, timeline
+        from kehu.customers import departure, merging, ownership, permissions, tasks, timeline
         from kehu.customers.demo import build_customers
         from kehu.customers.views_alerts import alerts_card
         from kehu.customers.views_review import stale_card
@@ -21,6 +21,7 @@ class CustomersConfig(AppConfig):
 
         demo.register(build_customers)
         merging.register_own()
+        departure.register_handover()
         timeline.register(ownership.history_events)
         home.register(stale_card)
         section = _("客户")

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 CHUNK = 500  # ids per UPDATE: SQLite caps the variables of one statement
 
-Move = Callable[..., int]  # move(rows, receiver, *, actor, reason) -> how many moved
+Move = Callable[..., int]  # move(ids, receiver, *, actor, reason) -> how many moved
 Split = Callable[[str, list[int], Sequence], dict[int, list[int]]]  # (kind, ids, receivers) -> {receiver pk: ids}
 
 
@@ -40,10 +40,20 @@ class Handover:
     def orphaned(self) -> QuerySet:
         return self.open_rows().filter(**{f"{self.owner_field}__is_active": False})
 
-    def transfer(self, rows: QuerySet, receiver, *, actor=None, reason: str = "") -> int:
+    def transfer(self, ids: list[int], receiver, *, actor=None, reason: str = "") -> int:
+        """Give the rows ``ids`` to ``receiver``: the kind's own move, else an UPDATE per CHUNK ids."""
+        if not ids:
+            return 0
         if self.move is not None:
-            return self.move(rows, receiver, actor=actor, reason=reason)
-        return rows.update(**{self.owner_field: receiver})
+            return self.move(ids, receiver, actor=actor, reason=reason)
+        return sum(self.open_rows().filter(pk__in=ids[start:start + CHUNK]).update(**{self.owner_field: receiver})
+                   for start in range(0, len(ids), CHUNK))
+
+    def held_ids(self, user, *, lock: bool = False) -> list[int]:
+        """The ids ``user`` holds, in id order; ``lock``: row-locked until the transaction ends (PostgreSQL),
+        so nobody moves one of them between the plan and the move."""
+        rows = self.owned_by(user).order_by("pk")
+        return list((rows.select_for_update() if lock else rows).values_list("pk", flat=True))
 
 
 HANDOVERS: dict[str, Handover] = {}
@@ -70,7 +80,8 @@ def orphaned() -> dict[str, int]:
 
 def hand_over(user, successor, *, actor=None, reason: str = "") -> dict[str, int]:
     """Move everything to ``successor``; returns the count moved per kind. Runs in the caller's transaction."""
-    return {code: h.transfer(h.owned_by(user), successor, actor=actor, reason=reason) for code, h in HANDOVERS.items()}
+    return {code: h.transfer(h.held_ids(user, lock=True), successor, actor=actor, reason=reason)
+            for code, h in HANDOVERS.items()}
 
 
 def split_even(code: str, ids: list[int], receivers: Sequence) -> dict[int, list[int]]:
@@ -79,11 +90,11 @@ def split_even(code: str, ids: list[int], receivers: Sequence) -> dict[int, list
     return {receiver.pk: ids[i::len(receivers)] for i, receiver in enumerate(receivers)}
 
 
-def plan(user, receivers: Sequence, split: Split = split_even) -> dict[str, dict[int, list[int]]]:
-    """{kind: {receiver pk: ids}} for everything ``user`` holds now; nothing is moved."""
+def plan(user, receivers: Sequence, split: Split = split_even, *, lock: bool = False) -> dict[str, dict[int, list[int]]]:
+    """{kind: {receiver pk: ids}} for everything ``user`` holds now; nothing is moved (``lock``: see held_ids)."""
     planned = {}
     for code, h in HANDOVERS.items():
-        ids = list(h.owned_by(user).order_by("pk").values_list("pk", flat=True))
+        ids = h.held_ids(user, lock=lock)
         if not ids:
             continue
         shares = split(code, ids, receivers) if h.split else {receivers[0].pk: ids}
@@ -93,18 +104,13 @@ def plan(user, receivers: Sequence, split: Split = split_even) -> dict[str, dict
     return planned
 
 
-def carry_out(user, planned: dict[str, dict[int, list[int]]], receivers: Sequence, *, actor, reason: str) -> dict:
+def carry_out(planned: dict[str, dict[int, list[int]]], receivers: Sequence, *, actor, reason: str) -> dict:
     """Move what ``plan`` planned; {kind: {receiver pk: moved}}. Runs in the caller's transaction."""
     by_pk = {r.pk: r for r in receivers}
     moved: dict[str, dict[int, int]] = {}
     for code, shares in planned.items():
-        h = HANDOVERS[code]
         for pk, ids in shares.items():
-            count = 0
-            for start in range(0, len(ids), CHUNK):
-                count += h.transfer(h.owned_by(user).filter(pk__in=ids[start:start + CHUNK]), by_pk[pk],
-                                    actor=actor, reason=reason)
-            moved.setdefault(code, {})[pk] = count
+            moved.setdefault(code, {})[pk] = HANDOVERS[code].transfer(ids, by_pk[pk], actor=actor, reason=reason)
     return moved
 
 
@@ -118,7 +124,10 @@ def register_org_handovers() -> None:
                       move=_reassign_reports))
 
 
-def _reassign_reports(rows: QuerySet, successor, **_context) -> int:
+def _reassign_reports(ids: list[int], successor, **_context) -> int:
+    from kehu.org.models import User
+
+    rows = User.objects.filter(pk__in=ids)
     moved = rows.exclude(pk=successor.pk).update(manager=successor)
     # If the successor reported to the leaver, they now report to the leaver's own manager.
     leaver_manager = rows.filter(pk=successor.pk).values_list("manager__manager", flat=True).first()

@@ -170,9 +170,9 @@ HANDOVER_PERMISSIONS = (p.USERS_MANAGE, p.HANDOVER)
 
 
 def handover_candidates(actor) -> QuerySet:
-    """Whom ``actor`` may hand over or hand to: every account for the system administrator (and the
-    command line, ``actor`` None), the colleagues in their data scope for a manager holding ``org.handover``."""
-    if actor is None or actor.has_permission(p.USERS_MANAGE):
+    """Whom ``actor`` may hand over or hand to: every account for the system administrator, the colleagues
+    in their data scope for a manager holding ``org.handover``."""
+    if actor.has_permission(p.USERS_MANAGE):
         return User.objects.all()
     require_permission(actor, p.HANDOVER)
     return User.objects.visible_to(actor)

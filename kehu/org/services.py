@@ -291,7 +291,7 @@ def user_disable(*, actor: User, user: User, reason: str, successor: User | None
     return user
 
 
-def _deactivate(actor: User | None, user: User, *, reason: str, data: dict) -> None:
+def _deactivate(actor: User, user: User, *, reason: str, data: dict) -> None:
     """The account stops now: disabled, every session ended, every API token revoked (AC-7), audited."""
     user.is_active = False
     user.deactivated_at = clock.now()
@@ -301,20 +301,20 @@ def _deactivate(actor: User | None, user: User, *, reason: str, data: dict) -> N
 
 
 @transaction.atomic
-def user_handover(*, actor: User | None, leaver: User, receivers: list[User], reason: str,
+def user_handover(*, actor: User, leaver: User, receivers: list[User], reason: str,
                   split: str | handover.Split = "even") -> HandoverRecord:
     """Departure handover (OWN-5, AC-8), in ONE transaction: everything ``leaver`` holds moves to
     ``receivers`` (split evenly, or by a rule), then the account is disabled with its sessions and tokens.
 
     ``split``: "even" (round-robin in id order) or a callable (kind, ids, receivers) -> {receiver pk: ids}.
-    ``actor`` None is the command line (the server's operator). Nothing may be left behind: if a record
-    appeared for the leaver meanwhile the whole handover is refused and rolled back."""
+    Nothing may be left behind: if a record appeared for the leaver meanwhile, the whole handover is
+    refused and rolled back."""
     candidates = selectors.handover_candidates(actor)
     reason = _required(reason, "reason", _("交接原因"))
     leaver = candidates.select_for_update(of=("self",)).filter(pk=leaver.pk).first()
     if leaver is None:
         raise NotFound("user_not_found", _("用户不存在或不在您的管理范围内。"))
-    if actor is not None and leaver.pk == actor.pk:
+    if leaver.pk == actor.pk:
         raise DomainError("handover_self", _("不能为自己办理离职交接。"), field="leaver")
     if not leaver.is_active:
         raise Conflict("already_disabled", _("该账号已经停用。"))
@@ -326,12 +326,12 @@ def user_handover(*, actor: User | None, leaver: User, receivers: list[User], re
         raise DomainError("receiver_invalid", _("接收人：须为您管理范围内另一位在职（启用）的用户。"), field="receivers")
     unique = [found[r.pk] for r in unique]
     rule = handover.split_even if split == "even" else split
-    planned = handover.plan(leaver, unique, rule)
+    planned = handover.plan(leaver, unique, rule, lock=True)
     record = HandoverRecord.objects.create(leaver=leaver, actor=actor, reason=reason,
                                            split="even" if split == "even" else getattr(split, "__name__", "rule"),
                                            channel=context.current().channel[:10])
     record.receivers.set(unique)
-    moved = handover.carry_out(leaver, planned, unique, actor=actor, reason=reason)
+    moved = handover.carry_out(planned, unique, actor=actor, reason=reason)
     left = handover.pending(leaver)
     if left:
         raise Conflict("handover_incomplete", _("交接时又有记录分配给了该用户，请重新办理。"), details={"left": left})

@@ -1,4 +1,8 @@
-"""``kehu handover --from USER --to USER [--to USER ...] [--reason R]`` (OWN-5, AC-8)."""
+"""``kehu handover --from USER --to USER [--to USER ...] [--reason R] --as MANAGER`` (OWN-5, AC-8).
+
+Like ``kehu import customers`` and ``kehu export customers`` it acts as a named user (``--as``): moving
+customers needs ``customer.transfer`` and the leaver and receivers must be in that user's scope, and the
+audit log names who did it."""
 
 from __future__ import annotations
 
@@ -24,11 +28,12 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="leaver", required=True, help="离职人员的用户名")
         parser.add_argument("--to", dest="receivers", action="append", required=True, help="接收人的用户名（可重复）")
         parser.add_argument("--reason", default="离职", help="交接原因（默认：离职）")
+        parser.add_argument("--as", dest="actor", required=True, help="办理人的用户名（须有离职交接和转移客户权限）")
 
-    def handle(self, *args, leaver: str, receivers: list[str], reason: str, **options):
+    def handle(self, *args, leaver: str, receivers: list[str], reason: str, actor: str, **options):
         with context.bound(context.RequestContext(channel="cli")):
             try:
-                record = services.user_handover(actor=None, leaver=_user(leaver),
+                record = services.user_handover(actor=_user(actor), leaver=_user(leaver),
                                                 receivers=[_user(name) for name in receivers], reason=reason)
             except DomainError as exc:
                 raise CommandError(str(exc.message)) from exc
