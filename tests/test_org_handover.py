@@ -304,3 +304,12 @@ def test_api(client, api_client, team, make_user):
     assert caller.get("/api/v1/admin/handover-check").status_code == 403
     check = api_client(make_user(roles.SYSTEM_ADMIN)).get("/api/v1/admin/handover-check").json()
     assert {row["kind"]: row["count"] for row in check}[CUSTOMERS] == 0
+
+
+def test_pages_in_english(client, login, team, make_user):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = login(team["manager"]).get(reverse("org:handover_new")).content.decode()
+    assert "Hand over a leaving colleague" in page and "Preview counts" in page
+    client.logout()
+    check = login(make_user(roles.SYSTEM_ADMIN)).get(reverse("org:handover_check")).content.decode()
+    assert "Records held by disabled accounts" in check and "0 in total" in check
