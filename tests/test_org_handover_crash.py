@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.test_customers_import_crash import KEHU, Database, _env
+from tests.test_customers_import_crash import KEHU, SUITE_URL, Database, _env, kill_when, scratch_postgres
 
 ROWS = int(os.environ.get("KEHU_HANDOVER_CRASH_ROWS", "3000"))
 RUNS = int(os.environ.get("KEHU_HANDOVER_CRASH_RUNS", "3"))
@@ -64,21 +62,7 @@ def _in_transaction(url: str) -> bool:
 
 
 def _kill_mid_handover(env, url: str, delay: float) -> None:
-    process = subprocess.Popen(HANDOVER, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while not _in_transaction(url):
-            assert process.poll() is None, "the handover ended before its transaction was seen"
-            assert time.monotonic() < deadline
-            time.sleep(0.005)
-        time.sleep(delay)
-        assert process.poll() is None, "the handover ended before it could be killed"
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    kill_when(HANDOVER, env, lambda: _in_transaction(url), delay)
     # PostgreSQL ends the dead client's backend (rolling back) a moment later: wait for it.
     deadline = time.monotonic() + 30
     while _in_transaction(url) and time.monotonic() < deadline:
@@ -137,23 +121,9 @@ def test_sigkilled_handover_moves_all_or_nothing_sqlite(tmp_path):
     _crash_and_rerun(tmp_path, f"sqlite:///{tmp_path / 'kehu.sqlite3'}")
 
 
-SUITE_URL = os.environ.get("KEHU_DATABASE_URL", "")
-
-
 @pytest.mark.postgres_only
 @pytest.mark.req("OWN-5", "AC-8")
 @pytest.mark.skipif(not SUITE_URL.startswith("postgres"), reason="the suite is not running on PostgreSQL")
 def test_sigkilled_handover_moves_all_or_nothing_postgres(tmp_path):
-    import psycopg
-
-    parts = urlsplit(SUITE_URL)
-    name = f"{parts.path.lstrip('/') or 'kehu'}_handover_crash"
-    server = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        _crash_and_rerun(tmp_path, urlunsplit(parts._replace(path=f"/{name}")))
-    finally:
-        with psycopg.connect(server, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres("handover_crash") as url:
+        _crash_and_rerun(tmp_path, url)
