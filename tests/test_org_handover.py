@@ -255,6 +255,8 @@ def test_form_previews_then_hands_over(login, team):
     assert done.status_code == 302 and done["Location"] == reverse("org:handover_detail", args=[record.pk])
     page = client.get(done["Location"]).content.decode()
     assert "客户 5" in page and a.full_name in page and owned(leaver) == 0
+    first = HandoverItem.objects.order_by("object_id").first().object_id
+    assert f'href="{reverse("customers:detail", args=[first])}"' in page  # each moved customer links to its page
     refused = client.post(url, {**posted, "leaver": a.pk, "receivers": [a.pk], "confirm": "1"})
     assert refused.status_code == 200 and "接收人" in refused.content.decode() and a.is_active
 

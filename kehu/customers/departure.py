@@ -27,4 +27,5 @@ def _move(ids: list[int], receiver, *, actor, reason: str) -> int:
 
 
 def register_handover() -> None:
-    handover.register(handover.Handover(CODE, _("客户"), _open_customers, "owner", move=_move, split=True))
+    handover.register(handover.Handover(CODE, _("客户"), _open_customers, "owner", move=_move, split=True,
+                                        url_name="customers:detail"))

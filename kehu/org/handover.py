@@ -33,6 +33,7 @@ class Handover:
     owner_field: str
     move: Move | None = None
     split: bool = False
+    url_name: str = ""  # the page of one record (reversed with its id), linked from the handover record
 
     def owned_by(self, user) -> QuerySet:
         return self.open_rows().filter(**{self.owner_field: user})

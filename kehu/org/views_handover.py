@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kehu.core.errors import NotFound
@@ -57,7 +58,9 @@ def handover_detail(request, pk: int):
         raise Http404(str(exc.message)) from exc
     items = Paginator(selectors.handover_items(record), ITEMS_PAGE_SIZE).get_page(request.GET.get("page"))
     for item in items:
+        kind = handover.HANDOVERS.get(item.kind)
         item.kind_label = handover.label(item.kind)
+        item.url = reverse(kind.url_name, args=[item.object_id]) if kind and kind.url_name else ""
     return render(request, "org/handover_detail.html", {
         "record": record, "page": items, "counts": [(handover.label(c), n) for c, n in record.counts.items()],
         "per_receiver": [(r, {handover.label(c): n for c, n in record.per_receiver.get(str(r.pk), {}).items()})
