@@ -104,7 +104,8 @@ def _crash_and_rerun(tmp_path: Path, url: str) -> None:
     else:
         subprocess.run(HANDOVER, env=env, check=True, capture_output=True)
     assert killed_midway, "no kill landed inside the handover's transaction"
-    print(f"\n{RUNS} kills and a completed handover of {ROWS} customers: {time.perf_counter() - started:.1f} s")
+    print(f"\n{killed_midway} kills inside the transaction, then a completed handover of {ROWS} customers: "
+          f"{time.perf_counter() - started:.1f} s")
     assert _state(db) == EVERYTHING
     assert db.one("select count(*) from customers_customer where owner_id = (select id from org_user "
                   "where username = 'a')")[0] == (ROWS + 1) // 2
