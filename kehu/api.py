@@ -16,6 +16,8 @@ from kehu.customers.api import router as customers_router
 from kehu.customers.api_alerts import router as access_alerts_router
 from kehu.customers.api_fields import router as field_permissions_router
 from kehu.customers.api_io import router as customers_io_router
+from kehu.customers.api_pools import pools_router
+from kehu.customers.api_pools import router as ownership_router
 from kehu.org.api import router as org_router
 from kehu.org.api_admin import router as org_admin_router
 from kehu.org.api_auth import ApiTokenAuth, docs_access
@@ -54,6 +56,8 @@ api.add_router("/audit-entries", audit_router)
 api.add_router("/regions", regions_router)
 api.add_router("/customers", customers_router)
 api.add_router("/customers", customers_io_router)
+api.add_router("/customers", ownership_router)
+api.add_router("/pools", pools_router)
 api.add_router("/admin/field-permissions", field_permissions_router)
 api.add_router("/admin/access-alerts", access_alerts_router)
 api.add_router("/handovers", handover_router)

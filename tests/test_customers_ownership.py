@@ -1,5 +1,7 @@
 """Customer ownership (OWN-1, OWN-2, OWN-4): one owner or one pool, transfers in bulk, locks, soft delete."""
 
+import datetime as dt
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -163,3 +165,33 @@ def test_deletion_is_privileged_audited_soft_and_never_by_the_owner(make_user, s
     assert not Customer.objects.visible_to(sales).filter(pk=customer.pk, deleted_at=None).exists()
     entry = AuditEntry.objects.get(action=actions.CUSTOMER_DELETE)
     assert entry.reason == "重复录入的测试数据" and entry.actor == vp
+
+
+@pytest.mark.req("OWN-1")
+def test_team_members_with_access_and_expiry_set_by_the_owner(make_user, sales, other):
+    from kehu.core import clock
+    from kehu.customers.tasks import end_expired_memberships
+
+    customer = make_customer(sales, "北京甲科技有限公司")
+    now = clock.now()
+    with pytest.raises(PermissionDenied):
+        ownership.team_member_set(actor=other, customer=customer, user=other, access=TeamMember.READ)
+    with pytest.raises(DomainError) as past:
+        ownership.team_member_set(actor=sales, customer=customer, user=other, access=TeamMember.READ,
+                                  expires_at=now - dt.timedelta(hours=1))
+    assert past.value.code == "expiry_in_past"
+    with pytest.raises(DomainError):
+        ownership.team_member_set(actor=sales, customer=customer, user=sales, access=TeamMember.READ)
+    ownership.team_member_set(actor=sales, customer=customer, user=other, access=TeamMember.WRITE,
+                              expires_at=now + dt.timedelta(days=2))
+    assert Customer.objects.visible_to(other).filter(pk=customer.pk).exists()  # shared scope
+    with clock.frozen(now + dt.timedelta(days=1)):
+        assert end_expired_memberships.call() == 0
+    with clock.frozen(now + dt.timedelta(days=2)):
+        assert end_expired_memberships.call() == 1
+        assert end_expired_memberships.call() == 0
+    assert not Customer.objects.visible_to(other).filter(pk=customer.pk).exists()
+    assert AuditEntry.objects.filter(action=actions.TEAM_MEMBER_EXPIRE, actor=None).count() == 1
+    ownership.team_member_set(actor=sales, customer=customer, user=other, access=TeamMember.READ)
+    ownership.team_member_remove(actor=sales, customer=customer, user=other)
+    assert AuditEntry.objects.filter(action__in=[actions.TEAM_MEMBER_SET, actions.TEAM_MEMBER_REMOVE]).count() == 3

@@ -62,7 +62,7 @@ def test_demo_builds_the_company(var_dir, capsys):
 
 @pytest.mark.req("INFO-1", "INFO-2")
 def test_demo_gives_every_salesperson_a_book_of_valid_customers(var_dir, capsys):
-    from kehu.customers.demo import PER_OWNER
+    from kehu.customers.demo import PER_OWNER, RELEASED
     from kehu.customers.models import Customer
 
     run_demo(capsys)
@@ -70,6 +70,7 @@ def test_demo_gives_every_salesperson_a_book_of_valid_customers(var_dir, capsys)
     assert owners.count() >= 5
     for owner in owners:
         assert Customer.objects.filter(owner=owner).count() == PER_OWNER
+    assert Customer.objects.filter(pool__is_default=True).count() == RELEASED * owners.count()
     assert all(c.contacts.filter(is_primary=True).count() == 1 for c in Customer.objects.all())
     assert AuditEntry.objects.filter(action=actions.CUSTOMER_CREATE).count() == Customer.objects.count()
 

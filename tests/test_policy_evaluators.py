@@ -112,6 +112,18 @@ def test_tier_override_replaces_the_default_rule():
     assert not pools.return_due(rules, "general", None, RECEIVED, False, day(10), version=1).due
 
 
+@pytest.mark.req("OWN-3")
+def test_a_won_customer_without_a_recorded_deal_meets_the_no_deal_rule():
+    followed_up = day(80)
+    assert pools.return_due(RULES.pools, "general", followed_up, RECEIVED, False, day(90), version=1).due
+    won = pools.return_due(RULES.pools, "general", followed_up, RECEIVED, False, day(90), won=True, version=1)
+    assert (won.due, won.rule, won.days_left) == (False, pools.NO_FOLLOWUP, 20)
+    # A recorded deal date still counts, won or not.
+    dated = pools.return_due(RULES.pools, "general", None, RECEIVED, False, day(100), won=True,
+                             last_deal_at=day(5), version=1)
+    assert (dated.due, dated.rule) == (True, pools.NO_FOLLOWUP)
+
+
 # --- claims ------------------------------------------------------------------------------------
 @pytest.mark.req("OWN-3")
 def test_claim_holding_cap_200_without_won_customers():
@@ -119,6 +131,7 @@ def test_claim_holding_cap_200_without_won_customers():
     assert pools.claim_allowed(rules, 199, 0, 0, None, day(0), version=1).allowed
     refused = pools.claim_allowed(rules, 200, 0, 0, None, day(0), version=1)
     assert (refused.allowed, refused.rule) == (False, pools.HOLDING_CAP)
+    assert refused.reason.startswith("您已持有 200/200 个客户")
     # Won customers do not count by default…
     assert pools.claim_allowed(rules, 250, 60, 0, None, day(0), version=1).allowed
     # …unless the policy says they do.
@@ -131,14 +144,17 @@ def test_claim_daily_cap_20():
     assert pools.claim_allowed(RULES.pools, 0, 0, 19, None, day(0), version=1).allowed
     refused = pools.claim_allowed(RULES.pools, 0, 0, 20, None, day(0), version=1)
     assert (refused.allowed, refused.rule) == (False, pools.DAILY_CAP)
+    assert refused.reason.startswith("您今天已领取 20/20 个客户")
 
 
 @pytest.mark.req("OWN-3")
 def test_former_owner_waits_7_days():
     refused = pools.claim_allowed(RULES.pools, 0, 0, 0, RECEIVED, day(6, 23), version=4)
     assert (refused.allowed, refused.rule, refused.policy_version) == (False, pools.COOLDOWN, 4)
-    assert "1 天" in refused.reason
+    assert refused.reason == f"您 6 天前退回了该客户，{day(7):%m-%d} 起可重新领取（冷却期 7 天）。"
     assert pools.claim_allowed(RULES.pools, 0, 0, 0, RECEIVED, day(7, 0), version=4).allowed
+    same_day = pools.claim_allowed(RULES.pools, 0, 0, 0, RECEIVED, day(0, 23), version=4)
+    assert same_day.reason == "您今天刚退回了该客户，03-08 起可重新领取（冷却期 7 天）。"
 
 
 # --- exports, reminders, resources -------------------------------------------------------------

@@ -394,3 +394,117 @@ class CustomFieldForm(BootstrapForm):
 
     def clean_choices(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["choices"].splitlines() if line.strip()]
+
+
+# --- ownership and pools (OWN-1..4) ---------------------------------------------------------------
+def _business_users(users) -> list:
+    """The active users among ``users`` who may see customers and hold no admin duty (two queries)."""
+    from kehu.customers import permissions as perms
+
+    users = (users.filter(is_active=True).select_related("department").prefetch_related("roles")
+             .order_by("department__path", "full_name"))
+    return [u for u in users if not u.admin_duty and u.has_permission(perms.VIEW)]
+
+
+def receivers_for(actor) -> list:
+    """Who ``actor`` may give customers to: business users in their data scope."""
+    from kehu.org.models import User
+
+    return _business_users(User.objects.visible_to(actor))
+
+
+def colleagues_for(actor) -> list:
+    """Who ``actor`` may add as a team member: business users of their company."""
+    from kehu.org.models import User
+
+    company = actor.department.company_id if actor.department_id else None
+    return _business_users(User.objects.filter(department__company_id=company))
+
+
+class ReasonForm(BootstrapForm):
+    reason = forms.CharField(label=_("原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class _ReceiverForm(ReasonForm):
+    to_owner = forms.TypedChoiceField(label=_("交给"), coerce=int)
+
+    def __init__(self, *args, receivers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.receivers = {u.pk: u for u in receivers}
+        self.fields["to_owner"].choices = [(u.pk, str(u)) for u in receivers]
+        self.order_fields(["customers", "to_owner", "keep_as_team_member", "reason"])
+
+    def clean_to_owner(self):
+        return self.receivers[self.cleaned_data["to_owner"]]
+
+
+class TransferForm(_ReceiverForm):
+    keep_as_team_member = forms.BooleanField(label=_("原负责人留作协作人（读写）"), required=False)
+
+
+class AssignForm(_ReceiverForm):
+    customers = forms.TypedMultipleChoiceField(label=_("客户"), coerce=int)
+
+    def __init__(self, data=None, *, receivers, **kwargs):
+        super().__init__(data, receivers=receivers, **kwargs)
+        # Any id: each one is loaded through the pool selector (not found unless the actor may use its pool).
+        self.fields["customers"].choices = [(value, value) for value in (data.getlist("customers") if data else [])]
+
+
+class ReleaseForm(ReasonForm):
+    pool = forms.ModelChoiceField(label=_("退回到"), queryset=None, required=False, empty_label=_("负责人所属公海"))
+
+    def __init__(self, *args, pools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pool"].queryset = pools
+        self.order_fields(["pool", "reason"])
+
+
+class PoolForm(BootstrapForm):
+    """A pool's settings (customer.pool.manage). Members and admins come from the manager's scope."""
+
+    code = forms.SlugField(label=_("公海编码"), max_length=40)
+    name = forms.CharField(label=_("公海名称"), max_length=50)
+    name_en = forms.CharField(label=_("英文名称"), max_length=80, required=False)
+    description = forms.CharField(label=_("说明"), max_length=200, required=False)
+    active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+    member_departments = forms.ModelMultipleChoiceField(
+        label=_("成员（部门及下级部门）"), queryset=None, required=False,
+        help_text=_("不设成员（部门和用户都不选）的公海对所有可使用公海的人开放。"))
+    member_users = forms.ModelMultipleChoiceField(label=_("成员（用户）"), queryset=None, required=False)
+    admins = forms.ModelMultipleChoiceField(label=_("管理员"), queryset=None, required=False,
+                                            help_text=_("管理员可把本公海的客户分配给业务人员。"))
+
+    def __init__(self, *args, actor, **kwargs):
+        from kehu.org.models import Department, User
+
+        super().__init__(*args, **kwargs)
+        users = User.objects.visible_to(actor).filter(is_active=True).order_by("employee_no")
+        self.fields["member_users"].queryset = users
+        self.fields["admins"].queryset = users
+        self.fields["member_departments"].queryset = Department.objects.filter(is_active=True).select_related(
+            "company").order_by("path")
+
+
+class TeamMemberForm(BootstrapForm):
+    user = forms.TypedChoiceField(label=_("协作人"), coerce=int)
+    access = forms.ChoiceField(label=_("权限"), choices=[("read", _("只读")), ("write", _("读写"))])
+    expires_on = forms.DateField(label=_("到期日期"), required=False, help_text=_("到期当日结束时自动移除；不填为长期。"),
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, colleagues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.colleagues = {u.pk: u for u in colleagues}
+        self.fields["user"].choices = [(u.pk, str(u)) for u in colleagues]
+
+    def clean_user(self):
+        return self.colleagues[self.cleaned_data["user"]]
+
+    def expires_at(self):
+        """The end of the chosen day in Asia/Shanghai, or None."""
+        import datetime as dt
+        from zoneinfo import ZoneInfo
+
+        day = self.cleaned_data.get("expires_on")
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=ZoneInfo("Asia/Shanghai")) \
+            if day else None

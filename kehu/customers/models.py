@@ -147,7 +147,7 @@ class Customer(TimeStampedModel):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("负责人"), null=True, blank=True,
                               on_delete=models.PROTECT, related_name="owned_customers")
     pool = models.ForeignKey(Pool, verbose_name=_("所在公海"), null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="customers")
+                             related_name="customers", db_index=False)  # indexed with -id below
     # A locked customer never returns to a pool on its own (OWN-3); only permitted roles lock.
     locked = models.BooleanField(_("已锁定"), default=False)
     # The owner's department when ownership was given: department scopes follow the customer,
@@ -181,6 +181,7 @@ class Customer(TimeStampedModel):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["owner", "-id"]),
+            models.Index(fields=["pool", "-id"], name="customers_pool_recent"),  # a pool's list, newest first
             models.Index(fields=["department", "-id"]),
             models.Index(fields=["tier", "stage"]),
             models.Index(fields=["province", "city", "district"]),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from kehu.compliance import actions, audit
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock, masking
-from kehu.core.errors import Conflict, DomainError, NotFound
+from kehu.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from kehu.customers import consent, field_access, filetypes, storage
 from kehu.customers import permissions as perms
 from kehu.customers.duplicates import ArchiveKeys, DuplicateHit, claimed_keys, find_duplicates, identity_keys
@@ -403,10 +403,19 @@ def pii_reveal(*, actor, obj: Customer | Contact, field: str, reason: str) -> st
                           status=429)
     value = getattr(obj, field)
     customer = obj if isinstance(obj, Customer) else obj.customer
+    if masked_in_pool(customer):
+        raise PermissionDenied("masked_in_pool", _("客户在公海中，领取后才能查看完整联系方式。"))
     audit.record(actor, actions.PII_REVEAL, customer,
                  {"customer": customer.pk, "contact": obj.pk if isinstance(obj, Contact) else None, "field": field},
                  reason=reason)
     return value.reveal() if value else ""
+
+
+def masked_in_pool(customer: Customer) -> bool:
+    """A customer waiting in a pool shows its contact details masked until claimed, if the policy says so (OWN-3)."""
+    from kehu.policy.selectors import rules_in_force
+
+    return customer.pool_id is not None and rules_in_force("pools").mask_contacts_in_pool
 
 
 def _reveals_last_hour(actor) -> int:
@@ -429,7 +438,7 @@ def pii_detail_plaintext(*, actor, customer: Customer, contacts) -> dict[tuple[i
               if access.plain_on_detail(field_access.CUSTOMER, f) and getattr(customer, f)]
     wanted += [(c.pk, f, c) for c in contacts for f in REVEAL_FIELDS[Contact]
                if access.plain_on_detail(field_access.CONTACT, f) and getattr(c, f)]
-    if not wanted:
+    if not wanted or masked_in_pool(customer):
         return {}  # the usual case: no transaction, no query
     with transaction.atomic():
         if _reveals_last_hour(actor) >= REVEALS_PER_HOUR:

@@ -1,5 +1,6 @@
 """Background work (django-tasks): the import page enqueues ``run_import`` and polls the job;
-``remove_orphan_attachments`` is a nightly sweep."""
+``remove_orphan_attachments`` and ``return_customers_to_pools`` are nightly sweeps, ``end_expired_memberships``
+an hourly one."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import timedelta
 from django_tasks import task
 
 from kehu.core import clock, context
-from kehu.customers import access_alerts, storage
+from kehu.customers import access_alerts, ownership, storage
 from kehu.customers.jobs import job_run
 from kehu.customers.models import Attachment, ImportJob
 
@@ -56,3 +57,17 @@ def check_access(user_id: int) -> int:
     """At once after an export: the same check for one user. Idempotent."""
     with context.bound(context.RequestContext(channel="task")):
         return len(access_alerts.sweep(now=clock.now(), users=[user_id]))
+
+
+@task()
+def return_customers_to_pools() -> int:
+    """The pool rules' nightly return (OWN-3); returns how many customers went back. Idempotent."""
+    with context.bound(context.RequestContext(channel="task")):
+        return ownership.pool_return_sweep().returned
+
+
+@task()
+def end_expired_memberships() -> int:
+    """Team members past their expiry lose the customer (OWN-1); returns how many. Idempotent."""
+    with context.bound(context.RequestContext(channel="task")):
+        return ownership.end_expired_memberships()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kehu.customers import views, views_alerts, views_fields, views_merge, views_review
+from kehu.customers import views, views_alerts, views_fields, views_merge, views_pools, views_review
 
 app_name = "customers"
 urlpatterns = [
@@ -8,6 +8,16 @@ urlpatterns = [
     path("search/", views.customer_search, name="search"),
     path("new/", views.customer_new, name="new"),
     path("stale/", views_review.stale_list, name="stale"),
+    path("mine/", views_pools.my_customers, name="mine"),
+    path("pools/", views_pools.pool_list, name="pools"),
+    path("pools/<int:pool_pk>/", views_pools.pool_list, name="pool"),
+    path("pools/search/", views_pools.pool_search, name="pool_search"),
+    path("pools/claim/<int:pk>/", views_pools.pool_claim, name="pool_claim"),
+    path("pools/assign/", views_pools.pool_assign, name="pool_assign"),
+    path("pools/manage/", views_pools.pool_manage, name="pool_manage"),
+    path("pools/manage/new/", views_pools.pool_edit, name="pool_new"),
+    path("pools/manage/<int:pk>/", views_pools.pool_edit, name="pool_edit"),
+    path("<int:pk>/ownership/", views_pools.customer_ownership, name="ownership"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),

@@ -109,7 +109,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='customer',
             name='pool',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='customers', to='customers.pool', verbose_name='所在公海'),
+            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='customers', to='customers.pool', verbose_name='所在公海'),
+        ),
+        migrations.AddIndex(
+            model_name='customer',
+            index=models.Index(fields=['pool', '-id'], name='customers_pool_recent'),
         ),
         migrations.RunPython(default_pool, migrations.RunPython.noop),
         migrations.SeparateDatabaseAndState(

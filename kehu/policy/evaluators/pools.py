@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N
 
-from kehu.policy.evaluators.base import Decision, elapsed_days
+from kehu.policy.evaluators.base import SHANGHAI, Decision, elapsed_days
 from kehu.policy.schemas import PoolsRules
 
 NO_FOLLOWUP, NO_OPPORTUNITY, NO_DEAL = "no_followup", "no_opportunity", "no_deal"
@@ -33,9 +33,11 @@ def _label(rule: str, days: int) -> str:
 
 def return_due(rules: PoolsRules, tier: str, last_followup_at: dt.datetime | None, received_at: dt.datetime,
                locked: bool, now: dt.datetime, *, last_opportunity_at: dt.datetime | None = None,
-               last_deal_at: dt.datetime | None = None, version: int) -> ReturnDecision:
+               last_deal_at: dt.datetime | None = None, won: bool = False, version: int) -> ReturnDecision:
     """Days count from the later of the event (follow-up, opportunity, deal) and the time the owner
-    received the customer. With N = 30, day 29 stays and day 30 returns."""
+    received the customer. With N = 30, day 29 stays and day 30 returns. ``won``: the customer has a
+    deal whose date is not known (its stage says 成交 while deals are not recorded): the no-deal rule
+    is met."""
     def never(reason: str) -> ReturnDecision:
         return ReturnDecision(policy_version=version, reason=reason, due=False, days_left=None, rule=None, warn=False)
 
@@ -48,7 +50,7 @@ def return_due(rules: PoolsRules, tier: str, last_followup_at: dt.datetime | Non
     for name, limit, last in ((NO_FOLLOWUP, rule.no_followup_days, last_followup_at),
                               (NO_OPPORTUNITY, rule.no_opportunity_days, last_opportunity_at),
                               (NO_DEAL, rule.no_deal_days, last_deal_at)):
-        if limit is None:
+        if limit is None or (name == NO_DEAL and won and last is None):
             continue
         anchor = max(received_at, last) if last else received_at
         candidates.append((limit - elapsed_days(anchor, now), name, limit))
@@ -83,12 +85,16 @@ def claim_allowed(rules: PoolsRules, holding: int, holding_won: int, claimed_tod
     if released_at is not None:
         waited = elapsed_days(released_at, now)
         if waited < rules.reclaim_cooldown_days:
-            return refuse(COOLDOWN, _("原负责人 %(days)s 天内不能重新领取，还需等待 %(left)s 天") % {
-                "days": rules.reclaim_cooldown_days, "left": rules.reclaim_cooldown_days - waited})
+            again = released_at.astimezone(SHANGHAI).date() + dt.timedelta(days=rules.reclaim_cooldown_days)
+            values = {"ago": waited, "date": f"{again:%m-%d}", "days": rules.reclaim_cooldown_days}
+            if waited == 0:
+                return refuse(COOLDOWN, _("您今天刚退回了该客户，%(date)s 起可重新领取（冷却期 %(days)s 天）。") % values)
+            return refuse(COOLDOWN, _("您 %(ago)s 天前退回了该客户，%(date)s 起可重新领取（冷却期 %(days)s 天）。") % values)
     if claimed_today >= rules.daily_claim_cap:
-        return refuse(DAILY_CAP, _("今日已领取 %(n)s 个，达到每日上限 %(cap)s 个") % {
+        return refuse(DAILY_CAP, _("您今天已领取 %(n)s/%(cap)s 个客户，达到每日领取上限，明天可再领取。") % {
             "n": claimed_today, "cap": rules.daily_claim_cap})
     counted = holding if rules.holding_cap_counts_won else holding - holding_won
     if counted >= rules.holding_cap:
-        return refuse(HOLDING_CAP, _("持有客户 %(n)s 个，达到上限 %(cap)s 个") % {"n": counted, "cap": rules.holding_cap})
+        return refuse(HOLDING_CAP, _("您已持有 %(n)s/%(cap)s 个客户，达到持有上限，请先跟进或退回部分客户。") % {
+            "n": counted, "cap": rules.holding_cap})
     return ClaimDecision(policy_version=version, reason=_("可以领取"), allowed=True, rule=None)
