@@ -171,8 +171,11 @@ def test_who_may_hand_over_whom(team, make_user):
         org_services.user_handover(actor=manager, leaver=manager, receivers=[a], reason="离职")
     # The system administrator manages accounts, not customers (三员分立): moving customers is refused.
     sysadmin = make_user(roles.SYSTEM_ADMIN)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as administrator:
         org_services.user_handover(actor=sysadmin, leaver=leaver, receivers=[a], reason="离职")
+    assert administrator.value.code == "handover_needs_transfer"
+    with pytest.raises(PermissionDenied):  # disabling with a successor moves the same way
+        org_services.user_disable(actor=sysadmin, user=leaver, reason="离职", successor=a)
     assert owned(leaver) == 2 and User.objects.get(pk=leaver.pk).is_active
     # A leaver holding only duties: the system administrator hands them over.
     duty_holder = make_user(roles.SALESPERSON, department=leaver.department)

@@ -7,9 +7,12 @@ system administrator never does: 三员分立 keeps administrators out of busine
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kehu.core.errors import PermissionDenied
 from kehu.customers import ownership
+from kehu.customers import permissions as perms
 from kehu.customers.models import Customer, OwnershipKind
 from kehu.org import handover
 
@@ -22,6 +25,10 @@ def _open_customers():
 
 
 def _move(ids: list[int], receiver, *, actor, reason: str) -> int:
+    if not (actor and actor.has_permission(perms.TRANSFER)):
+        # Said here in the handover's words; customer_transfer would refuse too, naming only the permission.
+        raise PermissionDenied("handover_needs_transfer",
+                               gettext("该用户仍负责客户：须由有“分配和转移客户”权限的经理办理离职交接。"))
     return ownership.customer_transfer(actor=actor, customers=ids, to_owner=receiver, reason=reason,
                                        kind=OwnershipKind.HANDOVER).count
 
