@@ -104,6 +104,11 @@ def test_counts_views_reveals_and_exported_rows_per_china_day(sales, other):
         (sales.pk, TODAY, "view"): 3, (sales.pk, TODAY - dt.timedelta(days=1), "view"): 2,
         (sales.pk, TODAY, "reveal"): 4, (sales.pk, TODAY, "export"): 150, (other.pk, TODAY, "view"): 7}
     assert dict(access_alerts.daily_counts(TODAY, TODAY, [other.pk])) == {(other.pk, TODAY, "view"): 7}
+    # A few users' counts read all their rows: another action's "rows" (not a number) is not summed.
+    with clock.frozen(at(TODAY)), transaction.atomic():
+        audit.record(sales, actions.CUSTOMER_IMPORT, None, {"rows": "many"})
+    assert access_alerts.daily_counts(TODAY, TODAY, [sales.pk]) == {
+        (sales.pk, TODAY, "view"): 3, (sales.pk, TODAY, "reveal"): 4, (sales.pk, TODAY, "export"): 150}
 
 
 # --- the sweep ----------------------------------------------------------------------------------
