@@ -113,6 +113,8 @@ def test_a_rule_may_split_and_a_wrong_rule_is_refused(team):
 
     with pytest.raises(ValueError):
         org_services.user_handover(actor=manager, leaver=leaver, receivers=[a, b], reason="离职", split=drops_one)
+    with pytest.raises(DomainError):
+        org_services.user_handover(actor=manager, leaver=leaver, receivers=[a, b], reason="离职", split="by_region")
     assert owned(leaver) == 4
 
     def all_to_the_last(code, found, receivers):

@@ -325,6 +325,8 @@ def user_handover(*, actor: User, leaver: User, receivers: list[User], reason: s
     if len(found) != len(unique):
         raise DomainError("receiver_invalid", _("接收人：须为您管理范围内另一位在职（启用）的用户。"), field="receivers")
     unique = [found[r.pk] for r in unique]
+    if isinstance(split, str) and split != "even":
+        raise DomainError("invalid_split", _("分配方式只能是平均分配或一条规则。"), field="split")
     rule = handover.split_even if split == "even" else split
     planned = handover.plan(leaver, unique, rule, lock=True)
     record = HandoverRecord.objects.create(leaver=leaver, actor=actor, reason=reason,
