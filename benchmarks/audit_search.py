@@ -60,8 +60,9 @@ def make_people():
     return existing, auditor
 
 
-def insert_rows(n: int, people) -> float:
-    """Append ``n`` rows to the chain with valid hashes; return seconds taken."""
+def insert_rows(n: int, people, codes: list[str] | None = None, *, span_days: int = 360) -> float:
+    """Append ``n`` rows to the chain with valid hashes, ending now, actions drawn from ``codes`` (every
+    registered action by default; repeat a code to weight it); return seconds taken."""
     from django.db import transaction
 
     from kehu.compliance import actions, audit
@@ -71,13 +72,13 @@ def insert_rows(n: int, people) -> float:
     if n == 0:
         return 0.0
     rng = random.Random(7)
-    codes = sorted(set(audit.ACTIONS) - {actions.AUDIT_PURGE})  # a purge entry carries the chain's start
+    codes = codes or sorted(set(audit.ACTIONS) - {actions.AUDIT_PURGE})  # a purge entry carries the chain's start
     started = time.perf_counter()
     now = clock.now()
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
         seq, prev = head.seq, head.hash
-        span = dt.timedelta(days=360)
+        span = dt.timedelta(days=span_days)
         batch = []
         for i in range(n):
             actor = rng.choice(people)

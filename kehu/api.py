@@ -13,6 +13,7 @@ from kehu.core.api_parser import JSONOnlyParser
 from kehu.core.api_regions import router as regions_router
 from kehu.core.ratelimit import PerUserRateThrottle
 from kehu.customers.api import router as customers_router
+from kehu.customers.api_alerts import router as access_alerts_router
 from kehu.customers.api_fields import router as field_permissions_router
 from kehu.customers.api_io import router as customers_io_router
 from kehu.customers.api_pools import pools_router
@@ -20,6 +21,8 @@ from kehu.customers.api_pools import router as ownership_router
 from kehu.org.api import router as org_router
 from kehu.org.api_admin import router as org_admin_router
 from kehu.org.api_auth import ApiTokenAuth, docs_access
+from kehu.org.api_handover import check_router as handover_check_router
+from kehu.org.api_handover import router as handover_router
 from kehu.policy.api import router as policy_router
 
 
@@ -56,3 +59,6 @@ api.add_router("/customers", customers_io_router)
 api.add_router("/customers", ownership_router)
 api.add_router("/pools", pools_router)
 api.add_router("/admin/field-permissions", field_permissions_router)
+api.add_router("/admin/access-alerts", access_alerts_router)
+api.add_router("/handovers", handover_router)
+api.add_router("/admin/handover-check", handover_check_router)

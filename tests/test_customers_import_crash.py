@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -79,28 +80,39 @@ def _enqueue(env, *args: str) -> int:
     return int(out.stdout.strip().splitlines()[-1])
 
 
+def kill_when(args: list[str], env, ready, delay: float) -> None:
+    """Start ``args``, wait until ``ready()`` says the interesting part runs, let it run ``delay`` seconds
+    more, SIGKILL it."""
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 600
+        while not ready():
+            assert process.poll() is None, "the process ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(delay)
+        assert process.poll() is None, "the process ended before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == -signal.SIGKILL
+
+
 def _kill_mid_import(env, db: Database, job_id: int, rng: random.Random) -> None:
     """Start a worker, wait until it has validated the file (the writes start then), let it
     write for a random moment, SIGKILL it."""
-    worker = subprocess.Popen([*KEHU, "worker", "--no-scheduler"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            status, processed, total = db.job(job_id)
-            if total and processed >= total:
-                break
-            assert status != "done", "the import finished before it could be killed"
-            time.sleep(0.05)
-        time.sleep(rng.uniform(0, 1.5))
-        assert worker.poll() is None, "the worker stopped before it could be killed"
-        worker.send_signal(signal.SIGKILL)
-        worker.wait()
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
-    assert worker.returncode == -signal.SIGKILL
+
+    def validated() -> bool:
+        status, processed, total = db.job(job_id)
+        if total and processed >= total:
+            return True
+        assert status != "done", "the import finished before it could be killed"
+        return False
+
+    kill_when([*KEHU, "worker", "--no-scheduler"], env, validated, rng.uniform(0, 1.5))
 
 
 def _crash_and_rerun(tmp_path: Path, url: str) -> None:
@@ -149,16 +161,24 @@ SUITE_URL = os.environ.get("KEHU_DATABASE_URL", "")
 @pytest.mark.req("CRASH-2")
 @pytest.mark.skipif(not SUITE_URL.startswith("postgres"), reason="the suite is not running on PostgreSQL")
 def test_sigkilled_worker_leaves_no_partial_import_and_the_job_reruns_postgres(tmp_path):
+    with scratch_postgres("crash") as url:
+        _crash_and_rerun(tmp_path, url)
+
+
+@contextmanager
+def scratch_postgres(suffix: str):
+    """A fresh database beside the suite's PostgreSQL one (``<name>_<suffix>``) for a real process to use
+    and be killed on; dropped afterwards."""
     import psycopg
 
     parts = urlsplit(SUITE_URL)
-    name = f"{parts.path.lstrip('/') or 'kehu'}_crash"
+    name = f"{parts.path.lstrip('/') or 'kehu'}_{suffix}"
     server = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(server, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
-        _crash_and_rerun(tmp_path, urlunsplit(parts._replace(path=f"/{name}")))
+        yield urlunsplit(parts._replace(path=f"/{name}"))
     finally:
         with psycopg.connect(server, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

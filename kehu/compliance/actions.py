@@ -31,6 +31,7 @@ COMPANY_CREATE = _r("org.company_create", _("创建公司"))
 DEPARTMENT_CREATE = _r("org.department_create", _("创建部门"))
 DEPARTMENT_UPDATE = _r("org.department_update", _("修改部门"))
 RESPONSIBILITY_SET = _r("org.responsibility_set", _("设置制度责任"))
+USER_HANDOVER = _r("org.user_handover", _("离职交接"))
 
 # Policy
 POLICY_DRAFT = _r("policy.draft", _("起草制度版本"))
@@ -91,6 +92,11 @@ CUSTOM_FIELD_DEACTIVATE = _r("customer.field_deactivate", _("停用自定义字�
 CUSTOM_FIELD_ACTIVATE = _r("customer.field_activate", _("启用自定义字段"))
 CUSTOM_FIELD_PRESET = _r("customer.field_preset", _("安装自定义字段预置方案"))
 SUITABILITY_CHECK = _r("customer.suitability_check", _("投资者适当性匹配检查"))
+
+# Exfiltration alerts (OWN-6)
+ACCESS_ALERT_RAISE = _r("security.access_alert", _("异常访问预警"))
+ACCESS_ALERT_ACKNOWLEDGE = _r("security.access_alert_acknowledge", _("确认异常访问预警"))
+ACCESS_ALERT_CLOSE = _r("security.access_alert_close", _("关闭异常访问预警"))
 
 # Customer ownership and pools (OWN-1..4)
 CUSTOMER_CLAIM = _r("customer.claim", _("领取公海客户"))

@@ -11,15 +11,18 @@ class CustomersConfig(AppConfig):
         import datetime as dt
 
         from kehu.core import demo, schedule
-        from kehu.customers import merging, ownership, permissions, tasks, timeline
+        from kehu.customers import departure, merging, ownership, permissions, tasks, timeline
         from kehu.customers.demo import build_customers
+        from kehu.customers.views_alerts import alerts_card
         from kehu.customers.views_pools import returning_card
         from kehu.customers.views_review import stale_card
+        from kehu.org.permissions import SECURITY_ALERTS
         from kehu.web import home, navigation
         from kehu.web.navigation import SECTION_SYSTEM, NavItem
 
         demo.register(build_customers)
         merging.register_own()
+        departure.register_handover()
         timeline.register("ownership", rows=ownership.history_rows, event=ownership.history_event)
         home.register(stale_card)
         home.register(returning_card)
@@ -33,6 +36,10 @@ class CustomersConfig(AppConfig):
         navigation.add(NavItem(_("公海"), _("管理公海"), "customers:pool_manage", permissions.POOL_MANAGE))
         # Files of uploads whose transaction rolled back (INFO-10).
         schedule.periodic(tasks.remove_orphan_attachments, daily_at=dt.time(4, 0))
+        # OWN-6: exfiltration alerts for the security administrator.
+        schedule.periodic(tasks.sweep_access_alerts, every=dt.timedelta(minutes=10))
+        home.register(alerts_card)
+        navigation.add(NavItem(SECTION_SYSTEM, _("异常访问预警"), "customers:access_alerts", SECURITY_ALERTS))
         # Customers the pool rules return (OWN-3), before the working day.
         schedule.periodic(tasks.return_customers_to_pools, daily_at=dt.time(2, 0))
         schedule.periodic(tasks.end_expired_memberships, every=dt.timedelta(hours=1))

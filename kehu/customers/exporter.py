@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from kehu.compliance import actions, audit
 from kehu.core import clock, context
 from kehu.core.errors import DomainError, NotFound, PermissionDenied
-from kehu.customers import custom_fields, field_access
+from kehu.customers import custom_fields, field_access, tasks
 from kehu.customers import permissions as perms
 from kehu.customers.models import Customer, ExportRequest
 from kehu.customers.tabular import neutralise
@@ -209,6 +209,9 @@ def export_customers(*, actor, filters: dict | None = None, fmt: str = "xlsx", r
             if approved is not None:
                 approved.status = ExportRequest.DONE
                 approved.save(update_fields=["status"])
+            # OWN-6: a large export is checked against the user's own level now, not at the next sweep.
+            user_id = actor.pk
+            transaction.on_commit(lambda: tasks.check_access.enqueue(user_id))
         yield ExportFile(path, path.name, rows, "text/csv; charset=utf-8" if fmt == "csv" else
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     finally:

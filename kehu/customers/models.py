@@ -643,3 +643,45 @@ class CustomField(TimeStampedModel):
 
     def applies(self, kind: str) -> bool:
         return self.applies_to in (AppliesTo.BOTH, kind)
+
+
+class AccessKind(models.TextChoices):
+    """What an exfiltration alert counts (OWN-6), each from its audit rows."""
+
+    VIEW = "view", _("查看客户")
+    REVEAL = "reveal", _("查看完整个人信息")
+    EXPORT = "export", _("导出客户（行）")
+
+
+class AccessAlert(models.Model):
+    """A user's day of customer views, reveals or exported rows far above their own recent level
+    (OWN-6), raised by the sweep for the security administrator. One per user, day and kind."""
+
+    OPEN, ACKNOWLEDGED, CLOSED = "open", "acknowledged", "closed"
+    STATUS_CHOICES = [(OPEN, _("待处理")), (ACKNOWLEDGED, _("已确认")), (CLOSED, _("已关闭"))]
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.PROTECT,
+                             related_name="+")
+    day = models.DateField(_("日期"))
+    kind = models.CharField(_("类型"), max_length=10, choices=AccessKind.choices)
+    count = models.PositiveIntegerField(_("当日次数"))
+    median = models.DecimalField(_("日中位数"), max_digits=12, decimal_places=2)
+    threshold = models.DecimalField(_("阈值"), max_digits=12, decimal_places=2)
+    policy_version = models.PositiveIntegerField(_("制度版本"))
+    reason = models.CharField(_("原因"), max_length=300)
+    raised_at = models.DateTimeField(_("预警时间"), default=clock.now)
+    status = models.CharField(_("状态"), max_length=12, choices=STATUS_CHOICES, default=OPEN)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("处理人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    note = models.TextField(_("处理说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("异常访问预警")
+        verbose_name_plural = _("异常访问预警")
+        ordering = ["-day", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "day", "kind"], name="customers_access_alert_once")]
+        indexes = [models.Index(fields=["status", "day"], name="customers_access_alert_status")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day} {self.kind}"

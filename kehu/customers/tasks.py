@@ -9,7 +9,7 @@ from datetime import timedelta
 from django_tasks import task
 
 from kehu.core import clock, context
-from kehu.customers import ownership, storage
+from kehu.customers import access_alerts, ownership, storage
 from kehu.customers.jobs import job_run
 from kehu.customers.models import Attachment, ImportJob
 
@@ -43,6 +43,20 @@ def remove_orphan_attachments() -> int:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+@task()
+def sweep_access_alerts() -> int:
+    """Every 10 minutes: raise the exfiltration alerts due (OWN-6); returns how many. Idempotent."""
+    with context.bound(context.RequestContext(channel="task")):
+        return len(access_alerts.sweep(now=clock.now()))
+
+
+@task()
+def check_access(user_id: int) -> int:
+    """At once after an export: the same check for one user. Idempotent."""
+    with context.bound(context.RequestContext(channel="task")):
+        return len(access_alerts.sweep(now=clock.now(), users=[user_id]))
 
 
 @task()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kehu.customers import views, views_fields, views_merge, views_pools, views_review
+from kehu.customers import views, views_alerts, views_fields, views_merge, views_pools, views_review
 
 app_name = "customers"
 urlpatterns = [
@@ -38,5 +38,8 @@ urlpatterns = [
     path("fields/<int:pk>/edit/", views_fields.field_edit, name="field_edit"),
     path("fields/<int:pk>/deactivate/", views_fields.field_deactivate, name="field_deactivate"),
     path("fields/<int:pk>/activate/", views_fields.field_activate, name="field_activate"),
+    path("access-alerts/", views_alerts.alert_list, name="access_alerts"),
+    path("access-alerts/<int:pk>/", views_alerts.alert_detail, name="access_alert"),
+    path("access-alerts/<int:pk>/handle/", views_alerts.alert_handle, name="access_alert_handle"),
     path("fields/presets/<str:name>/", views_fields.preset_install, name="field_preset"),
 ]

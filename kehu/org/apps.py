@@ -26,6 +26,9 @@ class OrgConfig(AppConfig):
         navigation.add(NavItem(SECTION_SYSTEM, _("用户"), "org:users", permissions.ROLES_ASSIGN))
         navigation.add(NavItem(SECTION_SYSTEM, _("角色"), "org:roles", permissions.ROLES_MANAGE))
         navigation.add(NavItem(_("组织"), _("通讯录"), "org:directory", permissions.DIRECTORY_VIEW))
+        # Departure handover (OWN-5): the system administrator, and managers within their scope.
+        navigation.add(NavItem(SECTION_SYSTEM, _("离职交接"), "org:handovers", permissions.USERS_MANAGE))
+        navigation.add(NavItem(_("组织"), _("离职交接"), "org:handovers", permissions.HANDOVER))
 
         # last_login is stamped by our receiver on Kehu's clock (AC-7 counts from it), not by Django's.
         signals.user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")

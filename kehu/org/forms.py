@@ -185,3 +185,24 @@ class RoleChoiceField(forms.ModelMultipleChoiceField):
 class UserRolesForm(BootstrapForm):
     roles = RoleChoiceField(label=_("角色"), queryset=Role.objects.order_by("id"), required=False,
                                            widget=forms.CheckboxSelectMultiple)
+
+
+class ReceiversField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return UserChoiceField.label_from_instance(self, obj)
+
+
+class HandoverForm(BootstrapForm):
+    """A departure handover (OWN-5): the leaving user, one or more receivers, the reason."""
+
+    leaver = UserChoiceField(label=_("离职人员"), queryset=User.objects.none())
+    receivers = ReceiversField(label=_("接收人"), queryset=User.objects.none(),
+                               widget=forms.SelectMultiple(attrs={"size": 8}),
+                               help_text=_("可选多位：客户等业务记录按编号轮流平均分配；部门负责人等职责交给第一位。"))
+    reason = forms.CharField(label=_("交接原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, candidates, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        active = candidates.filter(is_active=True).order_by("employee_no")
+        self.fields["leaver"].queryset = active.exclude(pk=actor.pk)
+        self.fields["receivers"].queryset = active

@@ -394,3 +394,46 @@ class LoginBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key} until {self.until:%Y-%m-%d %H:%M}"
+
+
+class HandoverRecord(models.Model):
+    """One departure handover (OWN-5, AC-8): who left, who received what, and why. The moved records are
+    its ``items``; ``counts`` ({kind: n}) and ``per_receiver`` ({receiver id: {kind: n}}) summarise them."""
+
+    leaver = models.ForeignKey(User, verbose_name=_("离职人员"), on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(User, verbose_name=_("办理人"), null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    receivers = models.ManyToManyField(User, verbose_name=_("接收人"), related_name="+")
+    split = models.CharField(_("分配方式"), max_length=40)
+    reason = models.TextField(_("原因"))
+    counts = models.JSONField(_("交接数量"), default=dict)
+    per_receiver = models.JSONField(_("各接收人数量"), default=dict)
+    channel = models.CharField(_("渠道"), max_length=10, blank=True)
+    created_at = models.DateTimeField(_("交接时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("离职交接")
+        verbose_name_plural = _("离职交接")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.leaver_id}"
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+class HandoverItem(models.Model):
+    """One record a handover moved: its kind (the handover registry's code), id and receiver."""
+
+    handover = models.ForeignKey(HandoverRecord, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=60)
+    object_id = models.BigIntegerField()
+    receiver = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["handover", "kind", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}#{self.object_id}"

@@ -62,3 +62,5 @@ AUDIT_REPORT = register("audit.report", _("审计报表"), AUDIT)
 DIRECTORY_VIEW = register("org.directory.view", _("查看组织通讯录"), BUSINESS)
 POLICY_VIEW = register("policy.view", _("查看制度"), BUSINESS)
 POLICY_APPROVE = register("policy.approve", _("审批并发布制度版本"), BUSINESS)
+# Departure handover (OWN-5): move a leaving colleague's records to others and disable them, within one's scope.
+HANDOVER = register("org.handover", _("办理离职交接（移交其负责的记录并停用账号）"), BUSINESS)

@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from kehu.core.errors import NotFound
+from kehu.org import handover
 from kehu.org import permissions as p
 from kehu.org.access import require_any_permission, require_permission
-from kehu.org.models import Company, Department, Role, User
+from kehu.org.models import Company, Department, HandoverItem, HandoverRecord, Role, User
 
 ACCOUNT_ADMIN_PERMISSIONS = (p.USERS_MANAGE, p.ROLES_ASSIGN)
 STATUS_ACTIVE, STATUS_DISABLED = "active", "disabled"
@@ -160,3 +163,59 @@ def permissions_by_duty(codes=None) -> list[tuple[str, object, list[p.Permission
         if perms:
             grouped.append((duty, labels[duty], perms))
     return grouped
+
+
+# --- departure handover (OWN-5) ------------------------------------------------------------------
+HANDOVER_PERMISSIONS = (p.USERS_MANAGE, p.HANDOVER)
+
+
+def handover_candidates(actor) -> QuerySet:
+    """Whom ``actor`` may hand over or hand to: every account for the system administrator, the colleagues
+    in their data scope for a manager holding ``org.handover``."""
+    if actor.has_permission(p.USERS_MANAGE):
+        return User.objects.all()
+    require_permission(actor, p.HANDOVER)
+    return User.objects.visible_to(actor)
+
+
+def handovers_for(actor) -> QuerySet:
+    """Handover records whose leaver ``actor`` may see, newest first."""
+    require_any_permission(actor, HANDOVER_PERMISSIONS)
+    records = HandoverRecord.objects.select_related("leaver", "actor").prefetch_related("receivers")
+    if not actor.has_permission(p.USERS_MANAGE):
+        records = records.filter(leaver__in=handover_candidates(actor).values("pk"))
+    return records.order_by("-created_at", "-id")
+
+
+def handover_for(actor, pk: int) -> HandoverRecord:
+    record = handovers_for(actor).filter(pk=pk).first()
+    if record is None:
+        raise NotFound("handover_not_found", _("交接记录不存在"))
+    return record
+
+
+def handover_items(record: HandoverRecord) -> QuerySet:
+    return HandoverItem.objects.filter(handover=record).select_related("receiver").order_by("kind", "object_id")
+
+
+@dataclass(frozen=True)
+class Orphaned:
+    kind: str
+    label: str
+    count: int
+    holders: list  # [(inactive user, count)], most first
+
+
+def orphaned_records(actor) -> list[Orphaned]:
+    """The admin check (AC-8): open records of each registered kind still held by a disabled account.
+    ``actor`` None is the command line."""
+    if actor is not None:
+        require_permission(actor, p.USERS_MANAGE)
+    found = []
+    for code, kind in handover.HANDOVERS.items():
+        held = list(kind.orphaned().order_by().values(kind.owner_field).annotate(n=Count("pk")).order_by("-n"))
+        users = User.objects.in_bulk([row[kind.owner_field] for row in held])
+        found.append(Orphaned(code, str(kind.label), sum(row["n"] for row in held),
+                              [(users[row[kind.owner_field]], row["n"]) for row in held]))
+    return found
+

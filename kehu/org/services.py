@@ -17,13 +17,22 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
 from kehu.compliance import actions, audit
-from kehu.core import clock
-from kehu.core.errors import Conflict, DomainError, PermissionDenied
+from kehu.core import clock, context
+from kehu.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from kehu.core.i18n import join_list
-from kehu.org import handover, roles
+from kehu.org import handover, roles, selectors
 from kehu.org import permissions as p
 from kehu.org.access import require_permission
-from kehu.org.models import Company, Department, PasswordHistory, Role, User, UserRole
+from kehu.org.models import (
+    Company,
+    Department,
+    HandoverItem,
+    HandoverRecord,
+    PasswordHistory,
+    Role,
+    User,
+    UserRole,
+)
 from kehu.org.passwords import random_password
 from kehu.org.sessions import end_all_sessions
 
@@ -276,15 +285,70 @@ def user_disable(*, actor: User, user: User, reason: str, successor: User | None
         raise DomainError("successor_required",
                           _("交接人：该用户仍负责%(what)s，停用前须指定交接人。") % {"what": labels},
                           field="successor", details={"pending": held})
-    moved = handover.hand_over(user, successor) if successor is not None else {}
+    moved = handover.hand_over(user, successor, actor=actor, reason=reason) if successor is not None else {}
+    _deactivate(actor, user, reason=reason,
+                data={"successor": _shown(successor), "handover": {k: n for k, n in moved.items() if n}})
+    return user
+
+
+def _deactivate(actor: User, user: User, *, reason: str, data: dict) -> None:
+    """The account stops now: disabled, every session ended, every API token revoked (AC-7), audited."""
     user.is_active = False
     user.deactivated_at = clock.now()
     user.save(update_fields=["is_active", "deactivated_at"])
     end_all_sessions(user)
-    audit.record(actor, actions.USER_DISABLE, user,
-                 {"successor": _shown(successor), "handover": {k: n for k, n in moved.items() if n}},
-                 reason=reason)
-    return user
+    audit.record(actor, actions.USER_DISABLE, user, data, reason=reason)
+
+
+@transaction.atomic
+def user_handover(*, actor: User, leaver: User, receivers: list[User], reason: str,
+                  split: str | handover.Split = "even") -> HandoverRecord:
+    """Departure handover (OWN-5, AC-8), in ONE transaction: everything ``leaver`` holds moves to
+    ``receivers`` (split evenly, or by a rule), then the account is disabled with its sessions and tokens.
+
+    ``split``: "even" (round-robin in id order) or a callable (kind, ids, receivers) -> {receiver pk: ids}.
+    Nothing may be left behind: if a record appeared for the leaver meanwhile, the whole handover is
+    refused and rolled back."""
+    candidates = selectors.handover_candidates(actor)
+    reason = _required(reason, "reason", _("交接原因"))
+    leaver = candidates.select_for_update(of=("self",)).filter(pk=leaver.pk).first()
+    if leaver is None:
+        raise NotFound("user_not_found", _("用户不存在或不在您的管理范围内。"))
+    if leaver.pk == actor.pk:
+        raise DomainError("handover_self", _("不能为自己办理离职交接。"), field="leaver")
+    if not leaver.is_active:
+        raise Conflict("already_disabled", _("该账号已经停用。"))
+    unique = list({r.pk: r for r in receivers}.values())
+    if not unique:
+        raise DomainError("receivers_required", _("接收人：请至少选择一位。"), field="receivers")
+    found = {u.pk: u for u in candidates.filter(pk__in=[r.pk for r in unique], is_active=True).exclude(pk=leaver.pk)}
+    if len(found) != len(unique):
+        raise DomainError("receiver_invalid", _("接收人：须为您管理范围内另一位在职（启用）的用户。"), field="receivers")
+    unique = [found[r.pk] for r in unique]
+    if isinstance(split, str) and split != "even":
+        raise DomainError("invalid_split", _("分配方式只能是平均分配或一条规则。"), field="split")
+    rule = handover.split_even if split == "even" else split
+    planned = handover.plan(leaver, unique, rule, lock=True)
+    record = HandoverRecord.objects.create(leaver=leaver, actor=actor, reason=reason,
+                                           split="even" if split == "even" else getattr(split, "__name__", "rule"),
+                                           channel=context.current().channel[:10])
+    record.receivers.set(unique)
+    moved = handover.carry_out(planned, unique, actor=actor, reason=reason)
+    left = handover.pending(leaver)
+    if left:
+        raise Conflict("handover_incomplete", _("交接时又有记录分配给了该用户，请重新办理。"), details={"left": left})
+    HandoverItem.objects.bulk_create(
+        (HandoverItem(handover=record, kind=code, object_id=object_id, receiver_id=pk)
+         for code, shares in planned.items() for pk, ids in shares.items() for object_id in ids), batch_size=1000)
+    record.counts = {code: sum(by.values()) for code, by in moved.items()}
+    record.per_receiver = {str(r.pk): {code: by[r.pk] for code, by in moved.items() if r.pk in by} for r in unique}
+    record.save(update_fields=["counts", "per_receiver"])
+    data = {"handover": record.pk, "receivers": [_shown(r) for r in unique], "counts": record.counts,
+            "per_receiver": {str(r): record.per_receiver[str(r.pk)] for r in unique}}
+    audit.record(actor, actions.USER_HANDOVER, leaver, data, reason=reason)
+    _deactivate(actor, leaver, reason=reason, data={"successor": None, "handover": record.counts,
+                                                    "handover_record": record.pk})
+    return record
 
 
 @transaction.atomic

@@ -37,3 +37,13 @@ urlpatterns += [
     path("directory/", views.directory, name="directory"),
     path("directory/<int:pk>/", views.directory_detail, name="directory_detail"),
 ]
+
+# Departure handover (OWN-5).
+from kehu.org import views_handover  # noqa: E402
+
+urlpatterns += [
+    path("org/handovers/", views_handover.handover_list, name="handovers"),
+    path("org/handovers/new/", views_handover.handover_new, name="handover_new"),
+    path("org/handovers/check/", views_handover.handover_check, name="handover_check"),
+    path("org/handovers/<int:pk>/", views_handover.handover_detail, name="handover_detail"),
+]
