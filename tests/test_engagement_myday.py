@@ -49,7 +49,7 @@ def test_my_tasks_due_today_and_overdue_only_mine(login, sales, other, django_as
     with clock.frozen(dt.datetime.combine(TODAY, dt.time(9), tzinfo=clock.now().tzinfo)):
         with django_assert_max_num_queries(20):
             html = client.get(URL).content.decode()
-    assert "回访华信" in html and "今天的事" in html and reverse("customers:detail", args=[customer.pk]) in html
+    assert "回访华信" in html and "今天的事" in html and reverse("engagement:followup_new", args=[customer.pk]) in html
     assert "明天的事" not in html and "已办完" not in html and "别人的事" not in html
     assert "text-danger" in html  # the overdue one
 

@@ -182,7 +182,7 @@ def received(customer) -> dt.datetime:
 
 
 def decide_return(rules: PoolsRules, customer, now: dt.datetime, version: int) -> ReturnDecision:
-    """The evaluator on one customer's facts (follow-ups are not recorded yet: the last contact stands in)."""
+    """The evaluator on one customer's facts; ``last_contact_at`` is the newest follow-up's time (kehu.engagement)."""
     return return_due(rules, customer.tier, customer.last_contact_at, received(customer), customer.locked, now,
                       won=customer.stage == WON, version=version)
 
