@@ -8,8 +8,12 @@ class EngagementConfig(AppConfig):
     verbose_name = _("跟进与拜访")
 
     def ready(self):
+        import datetime as dt
+
+        from kehu.core import schedule
         from kehu.customers.views import register_tab
-        from kehu.engagement import actions, permissions, sections, timeline, views  # noqa: F401 (actions: audit codes)
+        from kehu.engagement import actions, permissions, sections, tasks, timeline, views  # noqa: F401 (actions: audit codes)
+        from kehu.org import handover
         from kehu.web import navigation
         from kehu.web.navigation import NavItem
 
@@ -19,3 +23,13 @@ class EngagementConfig(AppConfig):
         sections.register()
         timeline.register()
         register_tab("followups", _("跟进记录"), views.followups_tab, "engagement/_followups.html")
+        # REL-4: reminders within the hour a customer is created or falls due; idempotent.
+        schedule.periodic(tasks.sweep_contact_tasks, every=dt.timedelta(hours=1))
+        # OWN-5: a leaver's open tasks go to the (first) receiver.
+        handover.register(handover.Handover("engagement.task", _("待办"), open_tasks, "assignee"))
+
+
+def open_tasks():
+    from kehu.engagement.models import Task, TaskStatus
+
+    return Task.objects.filter(status=TaskStatus.OPEN)
