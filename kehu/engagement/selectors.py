@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from kehu.core.errors import NotFound
@@ -79,10 +79,3 @@ def team_member(manager, pk: int) -> User:
     if member is None:
         raise NotFound("member_not_found", _("成员不存在，或不在您的数据范围内。"))
     return member
-
-
-def team_tasks_due(member_ids: list[int], today: dt.date) -> dict[int, int]:
-    """Open tasks due by ``today`` per member, in one query."""
-    rows = (Task.objects.filter(assignee__in=member_ids, status=TaskStatus.OPEN, due_date__lte=today)
-            .values("assignee").annotate(n=Count("pk")))
-    return {row["assignee"]: row["n"] for row in rows}
