@@ -259,3 +259,18 @@ def test_pages_in_english(login, sales, mine):
         page = client.get(url).content.decode()
         assert chinese_outside(page, known) == [], url
     assert "Record follow-up" in client.get(reverse("customers:tab", args=[mine.pk, "followups"])).content.decode()
+
+
+@pytest.mark.req("INFO-5")
+def test_merging_a_duplicate_moves_its_followups_and_tasks(make_user, sales, mine):
+    from kehu.customers import services as customer_services
+
+    manager = make_user(roles.SALES_MANAGER, department=sales.department)
+    with clock.frozen(day(0)):
+        dup = make_customer(sales, "杭州华信电子有限公司")
+    with clock.frozen(day(1)):
+        record(sales, dup, content="在重复客户上记的", next_date=day(4).date())
+        customer_services.customer_merge(actor=manager, target=mine, duplicate=dup)
+    assert FollowUp.objects.get().customer_id == mine.pk and Task.objects.get().customer_id == mine.pk
+    mine.refresh_from_db()
+    assert mine.last_contact_at == day(1)

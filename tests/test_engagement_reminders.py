@@ -139,3 +139,17 @@ def test_the_task_runs_outside_any_outer_transaction(defaults_seeded, make_user)
         assert tasks.sweep_contact_tasks.call() == 0
     assert open_tasks("first_contact") == [(owner.pk, customer.pk, dt.date(2026, 3, 5))]
     assert AuditEntry.objects.filter(action=actions.TASK_SWEEP).count() == 1
+
+
+@pytest.mark.req("REL-1", "REL-6")
+def test_the_demo_has_followups_and_reminders(tmp_path, capsys):
+    from django.test import override_settings
+
+    from kehu.engagement.models import FollowUp
+
+    with override_settings(VAR_DIR=tmp_path):
+        call_command("demo")
+    capsys.readouterr()
+    owners = {f.by_id for f in FollowUp.objects.all()}
+    assert owners and Task.objects.filter(kind="follow_up", due_date=clock.today(), assignee__in=owners).count() == len(owners)
+    assert Task.objects.filter(kind="first_contact").exists()
