@@ -11,12 +11,15 @@ from django.urls import reverse
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock
 from kehu.core.errors import DomainError, PermissionDenied
+from kehu.customers import permissions as customer_perms
 from kehu.customers import pools, timeline
 from kehu.customers.factories import ContactFactory
 from kehu.customers.models import Customer
 from kehu.engagement import actions, services
 from kehu.engagement.models import FollowUp, Task
 from kehu.org import roles
+from kehu.org.models import Role
+from kehu.org.permissions import BUSINESS
 from kehu.policy.selectors import version_in_force
 from tests.customer_data import make_customer
 
@@ -150,10 +153,12 @@ def test_record_from_the_customer_page(login, sales, mine):
 def test_a_viewer_who_may_not_record_sees_the_tab_without_the_button(login, make_user, sales, mine):
     with clock.frozen(day(1)):
         record(sales, mine, content="第一次电话")
-    general_manager = login(make_user(roles.GENERAL_MANAGER))  # sees every customer, records no follow-ups
-    html = general_manager.get(reverse("customers:tab", args=[mine.pk, "followups"])).content.decode()
+    Role.objects.create(code="archive_reader", name="档案查阅", duty=BUSINESS, data_scope=roles.ALL,
+                        permissions=[customer_perms.VIEW])
+    reader = login(make_user("archive_reader"))  # sees every customer, records no follow-ups
+    html = reader.get(reverse("customers:tab", args=[mine.pk, "followups"])).content.decode()
     assert "第一次电话" in html and "记跟进" not in html
-    assert general_manager.get(reverse("engagement:followup_new", args=[mine.pk])).status_code == 403
+    assert reader.get(reverse("engagement:followup_new", args=[mine.pk])).status_code == 403
 
 
 def test_my_followups_lists_mine_newest_first_with_a_budget(login, sales, other, mine, theirs,
