@@ -134,7 +134,7 @@ def test_record_from_the_customer_page(login, sales, mine):
     client = login(sales)
     tab = client.get(reverse("customers:tab", args=[mine.pk, "followups"])).content.decode()
     new = reverse("engagement:followup_new", args=[mine.pk])
-    assert "还没有跟进记录" in tab and f'href="{new}"' in tab and "记跟进" in tab
+    assert "还没有跟进记录" in tab and f'action="{new}"' in tab and "记跟进" in tab and 'name="content"' in tab
     form = client.get(new).content.decode()
     assert 'type="datetime-local"' in form and "李四" in form
     refused = client.post(new, {"kind": "phone", "content": "", "happened_at": "2026-03-02T09:00"})
