@@ -130,3 +130,14 @@ def test_production_cookies_and_hsts_as_sent(production, make_user):
         assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
         assert session["path"] == "/" and not session["domain"]
         assert client.get("/login/").status_code == 301  # plain HTTP is sent to HTTPS
+
+
+def test_no_template_carries_an_inline_style_or_script_the_csp_would_block():
+    """style-src and script-src are 'self' only: an inline style="…" or onclick="…" silently does nothing."""
+    offenders = []
+    for template in (ROOT / "kehu").rglob("templates/**/*.html"):
+        text = template.read_text(encoding="utf-8")
+        for needle in (' style="', " onclick=", " onload=", " onchange=", " onsubmit="):
+            if needle in text:
+                offenders.append(f"{template.relative_to(ROOT)}: {needle.strip()}")
+    assert offenders == []
