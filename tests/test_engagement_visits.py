@@ -145,7 +145,7 @@ def test_a_visit_fulfils_only_the_plans_it_counts_for(team, other):
                                                                      "demand": "明年扩产线"}
     customer.refresh_from_db()
     assert customer.last_contact_at.astimezone(SH).date() == dt.date(2026, 12, 9)  # the visit, not the record
-    entry = AuditEntry.objects.filter(action=actions.VISIT_RECORD).last()
+    entry = AuditEntry.objects.filter(action=actions.VISIT_RECORD).order_by("seq").last()
     assert entry.data["fulfilled"] == [KAM_RULE, "strategic.quality_engineer"]
 
 
