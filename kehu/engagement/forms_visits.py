@@ -14,7 +14,8 @@ INTEL_FIELDS = {kind: f"intel_{kind}" for kind in IntelKind.values}
 
 
 class VisitForm(BootstrapForm):
-    visited_on = forms.DateField(label=_("拜访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    # ISO format whatever the language: a date input only takes YYYY-MM-DD.
+    visited_on = forms.DateField(label=_("拜访日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     content = forms.CharField(label=_("拜访内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
     attendees = forms.TypedMultipleChoiceField(label=_("我方其他参加人"), coerce=int, required=False,
                                                widget=forms.SelectMultiple(attrs={"size": 5}))
