@@ -8,11 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from kehu.compliance import actions
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock
 from kehu.customers.models import Customer
-from kehu.engagement import compliance, planning, visits
+from kehu.engagement import actions, compliance, planning, visits
 from kehu.engagement.models import IntelKind, VisitIntel, VisitPlan
 from kehu.org import handover, roles
 from kehu.org.factories import DepartmentFactory

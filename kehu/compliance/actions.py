@@ -113,6 +113,3 @@ POOL_UPDATE = _r("customer.pool_update", _("修改公海"))
 TEAM_MEMBER_SET = _r("customer.member_set", _("设置客户协作人"))
 TEAM_MEMBER_REMOVE = _r("customer.member_remove", _("移除客户协作人"))
 TEAM_MEMBER_EXPIRE = _r("customer.member_expire", _("协作人到期移除"))
-
-# Visits (REL-2)
-VISIT_RECORD = _r("engagement.visit_record", _("记录拜访"))

@@ -109,7 +109,7 @@ def visit_create(request, payload: VisitIn):
     report = visits.visit_record(
         actor=user, customer=customer, visited_on=data["visited_on"], content=data["content"],
         attendees=data["attendees"], customer_attendees=data["customer_attendees"], feedback=data["feedback"],
-        intel=[(item.kind.value, item.detail) for item in payload.intel])
+        intel=[(item.kind.value, item.detail) for item in payload.intel], entry_point="api")
     return Status(201, {"id": report.followup_id, "customer_id": customer.pk, "visited_on": report.visited_on,
                         "fulfilled_plan_ids": sorted(report.followup.fulfilled_plans.values_list("pk", flat=True))})
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.core import clock
 from kehu.engagement.models import IntelKind
+from kehu.engagement.services import CONTENT_MAX
 from kehu.org.forms import BootstrapForm
 
 # One text box per kind of intelligence: each filled one becomes a typed row that reports count.
@@ -16,7 +17,7 @@ INTEL_FIELDS = {kind: f"intel_{kind}" for kind in IntelKind.values}
 class VisitForm(BootstrapForm):
     # ISO format whatever the language: a date input only takes YYYY-MM-DD.
     visited_on = forms.DateField(label=_("拜访日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
-    content = forms.CharField(label=_("拜访内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    content = forms.CharField(label=_("拜访内容"), max_length=CONTENT_MAX, widget=forms.Textarea(attrs={"rows": 4}))
     attendees = forms.TypedMultipleChoiceField(label=_("我方其他参加人"), coerce=int, required=False,
                                                widget=forms.SelectMultiple(attrs={"size": 5}))
     customer_attendees = forms.CharField(label=_("客户方参加人"), max_length=300, required=False)

@@ -29,7 +29,7 @@ VISIT_RECORD = register("engagement.visit.record", _("记录拜访与查看拜�
 COMPLIANCE_VIEW = register("engagement.compliance.view", _("查看拜访执行率"), BUSINESS)
 
 VISIT_GRANTS = {
-    roles.GENERAL_MANAGER: [VISIT_RECORD, COMPLIANCE_VIEW],
+    roles.GENERAL_MANAGER: [VISIT_RECORD, COMPLIANCE_VIEW, FOLLOWUP_RECORD],  # a visit is a follow-up
     roles.MARKETING_VP: [VISIT_RECORD, COMPLIANCE_VIEW],
     roles.SALES_MANAGER: [VISIT_RECORD, COMPLIANCE_VIEW],
     roles.KEY_ACCOUNT_MANAGER: [VISIT_RECORD],

@@ -1,15 +1,24 @@
-"""Background work of relationship maintenance (django-tasks): the nightly visit planning sweep (REL-2)."""
+"""Background work of relationship maintenance (django-tasks; scheduled in apps.py, see docs/jobs.md)."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from kehu.core import context
-from kehu.engagement import planning
+from kehu.core import clock, context
+from kehu.engagement import planning, reminders
+
+
+@task()
+def sweep_contact_tasks() -> int:
+    """Hourly: the recontact and first-contact tasks due (REL-4); returns how many were created. Idempotent."""
+    with context.bound(context.RequestContext(channel="task")):
+        result = reminders.contact_tasks_sweep(now=clock.now())
+    return result.recontact + result.first_contact
 
 
 @task()
 def plan_visits() -> int:
-    """Plans of the current periods from the policy in force; returns how many were made. Idempotent."""
+    """Nightly: the visit plans of the current periods from the policy in force (REL-2); returns how many were
+    made. Idempotent."""
     with context.bound(context.RequestContext(channel="task")):
         return planning.plan_visits().created

@@ -11,18 +11,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kehu.compliance import actions, audit
+from kehu.compliance import audit
 from kehu.core import clock
 from kehu.core.errors import DomainError, NotFound
 from kehu.customers.models import Customer
-from kehu.engagement import compliance, planning
+from kehu.engagement import actions, compliance, planning, services
 from kehu.engagement import permissions as perms
 from kehu.engagement.models import (
-    FollowUp,
     FollowUpKind,
     IntelKind,
     VisitIntel,
@@ -39,32 +38,28 @@ from kehu.policy.selectors import rules_in_force, version_in_force
 # --- writes ----------------------------------------------------------------------------------------
 @transaction.atomic
 def visit_record(*, actor, customer: Customer, visited_on: dt.date, content: str, attendees=(),
-                 customer_attendees: str = "", feedback: str = "",
-                 intel: list[tuple[str, str]] = ()) -> VisitReport:
-    """Record a visit by ``actor`` (with ``attendees``, colleagues who went too) and fulfil the plans it counts for."""
+                 customer_attendees: str = "", feedback: str = "", intel: list[tuple[str, str]] = (),
+                 entry_point: str = "web") -> VisitReport:
+    """Record a visit by ``actor`` (with ``attendees``, colleagues who went too) and fulfil the plans it counts
+    for. The visit is a follow-up of kind visit (``followup_record``: the pool clock, answered reminders)."""
     require_permission(actor, perms.VISIT_RECORD)
-    now = clock.now()
-    if visited_on > clock.today():
+    today = clock.today()
+    if visited_on > today:
         raise DomainError("visit_in_future", _("拜访日期不能晚于今天"), field="visited_on")
-    if not content.strip():
-        raise DomainError("required", _("请填写拜访内容"), field="content")
     unknown = [kind for kind, _detail in intel if kind not in IntelKind.values]
     if unknown:
         raise DomainError("invalid_intel", _("情报类别无效：%(kind)s") % {"kind": unknown[0]}, field="intel")
-    happened_at = now if visited_on == clock.today() else dt.datetime.combine(visited_on, dt.time(12), SHANGHAI)
-    followup = FollowUp.objects.create(customer=customer, kind=FollowUpKind.VISIT, happened_at=happened_at, by=actor,
-                                       content=content.strip())
+    happened_at = None if visited_on == today else dt.datetime.combine(visited_on, dt.time(12), SHANGHAI)
+    followup = services.followup_record(actor=actor, customer=customer, entry_point=entry_point, data={
+        "kind": FollowUpKind.VISIT, "content": content, "happened_at": happened_at})
     report = VisitReport.objects.create(followup=followup, visited_on=visited_on,
                                         customer_attendees=customer_attendees.strip(), feedback=feedback.strip())
     people = {actor.pk, *(user.pk for user in attendees)}
     report.attendees.set([pk for pk in people if pk != actor.pk])
     VisitIntel.objects.bulk_create([VisitIntel(report=report, kind=kind, detail=detail.strip())
                                     for kind, detail in intel if detail.strip()])
-    # A visit is a contact: the pool clock starts again (OWN-3).
-    Customer._base_manager.filter(pk=customer.pk).filter(
-        Q(last_contact_at=None) | Q(last_contact_at__lt=happened_at)).update(last_contact_at=happened_at)
     # The customer's plans of the current periods exist before the visit is matched against them.
-    planning.plan_visits(now=now, customers=[customer.pk])
+    planning.plan_visits(customers=[customer.pk])
     owed = list(VisitPlan.objects.filter(customer=customer, status__in=[VisitPlanStatus.OPEN, VisitPlanStatus.MISSED],
                                          period_start__lte=visited_on, period_end__gte=visited_on))
     planning.fulfil(owed, [planning.Visit(followup.pk, customer.pk, customer.owner_id, visited_on, frozenset(people))])
@@ -137,11 +132,13 @@ def plan_state(plan: VisitPlan, today: dt.date, soon_days: int) -> PlanState:
 
 def with_states(plans, today: dt.date | None = None) -> list[VisitPlan]:
     """``plans`` with ``.state`` and ``.rule_label`` set (no query per row: the policy and the role names once)."""
+    rows = list(plans)
+    if not rows:
+        return rows
     today = today or clock.today()
     version = version_in_force()
     soon = version.section("visits").due_soon_days
     labels = compliance.rule_labels(version)
-    rows = list(plans)
     for plan in rows:
         plan.state = plan_state(plan, today, soon)
         plan.rule_label = labels.get(plan.rule, plan.rule)
