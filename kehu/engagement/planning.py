@@ -129,8 +129,9 @@ def plan_visits(*, now: dt.datetime | None = None, customers: list[int] | None =
                                  period_end__gte=today), customers)}
     wanted: dict[tuple, int] = {}
     changed: list[VisitPlan] = []
-    for pk, tier, owner, department, company in held.values_list(
-            "pk", "tier", "owner_id", "owner__department_id", "owner__department__company_id").iterator(BATCH):
+    for pk, tier, home, owner, department, company in held.values_list(
+            "pk", "tier", "department_id", "owner_id", "owner__department_id", "owner__department__company_id"
+    ).iterator(BATCH):
         for rule in cadence[tier]:
             key = (pk, rule.code, rule.period)
             plan = current.get(key)
@@ -138,12 +139,14 @@ def plan_visits(*, now: dt.datetime | None = None, customers: list[int] | None =
                                                plan.responsible_id if plan else None)
             if responsible is None:
                 continue
-            wanted[key] = responsible
+            wanted[key] = (responsible, home)
             if plan is not None and plan.status == VisitPlanStatus.OPEN and (
-                    plan.responsible_id != responsible or plan.policy_version_id != version.pk):
-                plan.responsible_id, plan.policy_version_id, plan.updated_at = responsible, version.pk, now
+                    plan.responsible_id, plan.department_id, plan.policy_version_id) != (responsible, home, version.pk):
+                plan.responsible_id, plan.department_id, plan.policy_version_id = responsible, home, version.pk
+                plan.updated_at = now
                 changed.append(plan)
-    VisitPlan.objects.bulk_update(changed, ["responsible", "policy_version", "updated_at"], batch_size=BATCH)
+    VisitPlan.objects.bulk_update(changed, ["responsible", "department", "policy_version", "updated_at"],
+                                  batch_size=BATCH)
     stale = [plan.pk for key, plan in current.items() if key not in wanted and plan.status == VisitPlanStatus.OPEN]
     for start in range(0, len(stale), BATCH):
         VisitPlan.objects.filter(pk__in=stale[start:start + BATCH]).update(status=VisitPlanStatus.SUPERSEDED,
@@ -175,8 +178,10 @@ def _new_plans(keys: list[tuple], wanted: dict, cadence: dict, rules, version, t
         rule = by_code[code]
         last, since = history.get((customer, code), (None, None))
         decision = visit_due(rules, rule, last, today, since=since or today, version=version.number)
+        responsible, department = wanted[key]
         plans.append(VisitPlan(
-            customer_id=customer, rule=code, visitor=rule.visitor, period=rule.period, responsible_id=wanted[key],
+            customer_id=customer, rule=code, visitor=rule.visitor, period=rule.period, responsible_id=responsible,
+            department_id=department,
             period_start=decision.current.start, period_end=decision.current.end,
             due_on=min(decision.due, decision.current.end), policy_version_id=version.pk, created_at=now,
             updated_at=now))

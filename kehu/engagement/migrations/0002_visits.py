@@ -18,6 +18,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('customers', '0011_access_alerts'),
         ('engagement', '0001_initial'),
+        ('org', '0002_default_roles'),
         ('policy', '0003_default_policy'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -67,6 +68,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(default=kehu.core.clock.now, editable=False)),
                 ('updated_at', models.DateTimeField(default=kehu.core.clock.now)),
                 ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visit_plans', to='customers.customer', verbose_name='客户')),
+                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.department', verbose_name='所属部门')),
                 ('policy_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='policy.policyversion', verbose_name='制度版本')),
                 ('responsible', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visit_plans', to=settings.AUTH_USER_MODEL, verbose_name='负责拜访')),
                 ('visit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='fulfilled_plans', to='engagement.followup', verbose_name='拜访记录')),
