@@ -3,6 +3,7 @@ and the issue's journey: a key-account manager sees this month's visits on "my d
 manager's figure for "strategic customers visited monthly" moves."""
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,7 +22,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.req("REL-2")]
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 12, 10, 10, 0, tzinfo=SH)
 KAM_RULE = "strategic.key_account_manager"
-PAGES = ["visits:plans", "visits:compliance"]
 
 
 @pytest.fixture(autouse=True)
@@ -68,9 +68,10 @@ def test_urls():
     assert reverse("visits:record", args=[3]) == "/visits/record/3/"
 
 
-@pytest.mark.parametrize("name", PAGES)
-def test_anonymous_is_sent_to_sign_in(client, name):
-    response = client.get(reverse(name))
+@pytest.mark.parametrize("name,args", [("visits:plans", []), ("visits:compliance", []), ("visits:plan_detail", [1]),
+                                       ("visits:record", [1]), ("visits:compliance_rule", [KAM_RULE])])
+def test_anonymous_is_sent_to_sign_in(client, name, args):
+    response = client.get(reverse(name, args=args))
     assert response.status_code == 302 and "login" in response["Location"]
 
 
@@ -127,6 +128,7 @@ def test_journey_my_day_record_from_a_phone_and_the_managers_figure_moves(login,
     assert sorted(VisitIntel.objects.values_list("kind", flat=True)) == ["competitor", "personnel"]
     figure = boss.get(reverse("visits:compliance")).content.decode()
     assert "50.0%" in figure and "1/2" in figure
+    assert re.search(r"竞争对手动态 <strong>1</strong>", figure) and "问题 <strong>0</strong>" in figure
     drill = boss.get(reverse("visits:compliance_rule", args=[KAM_RULE])).content.decode()
     assert customers[1].name in drill and customers[0].name not in drill
 

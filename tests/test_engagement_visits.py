@@ -288,3 +288,18 @@ def test_cli_runs_the_sweep(team, capsys):
         call_command("visits_plan")
     out = capsys.readouterr().out
     assert "新建计划 4" in out and "新建计划 0" in out
+
+
+@pytest.mark.req("POL-3")
+def test_intelligence_is_counted_by_kind_within_the_scope(team, make_user):
+    customer = strategic(team.kam)
+    stranger = make_user(roles.SALES_MANAGER)
+    with at(2026, 12, 10):
+        record(team.kam, customer, dt.date(2026, 12, 9), intel=[(IntelKind.COMPETITOR, "竞品降价"),
+                                                               (IntelKind.COMPETITOR, "竞品新品"),
+                                                               (IntelKind.PROBLEM, "来料不良")])
+        record(team.kam, customer, dt.date(2026, 11, 30), intel=[(IntelKind.DEMAND, "扩产")])  # before the window
+        mine = dict(compliance.intel_counts(team.manager, dt.date(2026, 12, 1), dt.date(2026, 12, 10)))
+        theirs = dict(compliance.intel_counts(stranger, dt.date(2026, 12, 1), dt.date(2026, 12, 10)))
+    assert mine == {"人事变动": 0, "问题": 1, "产品需求": 0, "竞争对手动态": 2}
+    assert set(theirs.values()) == {0}

@@ -23,7 +23,7 @@ from kehu.core import clock
 from kehu.core.errors import NotFound
 from kehu.customers.models import Customer
 from kehu.engagement import permissions as perms
-from kehu.engagement.models import VisitPlan, VisitPlanStatus
+from kehu.engagement.models import FollowUp, IntelKind, VisitIntel, VisitPlan, VisitPlanStatus
 from kehu.org.access import require_permission
 from kehu.policy.evaluators.base import SHANGHAI
 from kehu.policy.evaluators.visits import CadenceRule, Period, all_rules, period_of
@@ -157,3 +157,13 @@ def recontact_compliance(user, *, today: dt.date | None = None) -> RecontactFigu
     row = (Customer.objects.visible_to(user).filter(deleted_at=None, owner__isnull=False)
            .aggregate(total=Count("pk"), contacted=Count("pk", filter=Q(last_contact_at__gte=cutoff))))
     return RecontactFigure(interval, since, row["total"], row["contacted"])
+
+
+def intel_counts(user, start: dt.date, end: dt.date) -> list[tuple[str, int]]:
+    """What visits between ``start`` and ``end`` found, by kind (personnel changes, problems, product demand,
+    competitor activity), for the customers in ``user``'s scope: one aggregate query."""
+    require_permission(user, perms.COMPLIANCE_VIEW)
+    counted = dict(VisitIntel.objects.filter(report__visited_on__range=(start, end),
+                                             report__followup__in=FollowUp.objects.visible_to(user).values("pk"))
+                   .values_list("kind").annotate(n=Count("pk")).order_by())
+    return [(str(label), counted.get(kind, 0)) for kind, label in IntelKind.choices]

@@ -81,9 +81,11 @@ def record(request, customer_pk: int):
 @permission_required(perms.COMPLIANCE_VIEW)
 def compliance(request):
     user = request.user
+    today = clock.today()
+    month = today.replace(day=1)
     return render(request, "engagement/visit_compliance.html", {
         "figures": figures.visit_compliance(user), "recontact": figures.recontact_compliance(user),
-        "today": clock.today()})
+        "intel": figures.intel_counts(user, month, today), "month": month, "today": today})
 
 
 @require_GET
