@@ -155,3 +155,15 @@ def test_versions_in_the_first_format_read_their_day_cadences_as_periods():
                                            "quality_engineer": "quarter"}, "key": {"marketing_vp": "year"}}
     assert rules.period_for("strategic", "key_account_manager") == "month"
     assert rules.period_for("general", "owner") is None
+
+
+def test_policy_page_shows_the_cadences_in_words():
+    from kehu.policy import display
+
+    table = next(t for t in display.tables(schemas.PolicyRules(), {"key_account_manager": "大客户经理"})
+                 if t.name == "visits")
+    rows = {row.path: (row.label, row.value) for row in table.rows}
+    assert rows["visits.cadence.strategic.key_account_manager"] == ("拜访周期（等级 × 拜访人） › 战略客户 › 大客户经理", "每月")
+    assert rows["visits.cadence.key.owner"] == ("拜访周期（等级 × 拜访人） › 重点客户 › 客户负责人", "每季度")
+    assert rows["visits.cadence.potential"][1] == "无"
+    assert rows["visits.due_soon_days"] == ("周期结束前提示即将到期", "7 天")
