@@ -106,6 +106,8 @@ def test_responsible_person_outside_the_customer_scope_may_record(login, make_us
                            {"visited_on": "2026-12-09", "content": "产线技术交流"})
     assert response.status_code == 302
     assert VisitPlan.objects.get(customer=customers[0], rule="strategic.technical_engineer").status == "done"
+    # Nothing left to fulfil there: the customer is outside the engineer's scope again.
+    assert client.get(reverse("visits:record", args=[customers[0].pk])).status_code == 404
 
 
 def test_journey_my_day_record_from_a_phone_and_the_managers_figure_moves(login, kam, manager, customers,
@@ -210,6 +212,8 @@ def test_api_plans_record_and_compliance(api_client, kam, manager, sales, custom
     plan_id = body["items"][0]["id"]
     assert client.get(f"{API}/visit-plans/{plan_id}").json()["policy_version"] == 1
     assert api_client(sales).get(f"{API}/visit-plans/{plan_id}").status_code == 404  # out of scope
+    assert client.get(f"{API}/visit-plans?team=true").status_code == 403  # no team view
+    assert api_client(manager).get(f"{API}/visit-plans?team=true").json()["count"] == 2
 
     payload = {"customer_id": customers[0].pk, "visited_on": "2026-12-10", "content": "年度合作回顾",
                "intel": [{"kind": "demand", "detail": "明年扩产"}, {"kind": "demand", "detail": "新品试样"}]}

@@ -72,10 +72,13 @@ def visit_record(*, actor, customer: Customer, visited_on: dt.date, content: str
 
 # --- reads -----------------------------------------------------------------------------------------
 def customer_to_visit(user, pk: int) -> Customer:
-    """A customer ``user`` may record a visit for: one in their data scope, or one they must visit."""
+    """A customer ``user`` may record a visit for: one in their data scope, or one with a plan they have yet to
+    fulfil (open, or missed and recorded late)."""
     require_permission(user, perms.VISIT_RECORD)
     customer = (Customer.objects.visible_to(user).filter(pk=pk, deleted_at=None).first()
-                or Customer._base_manager.filter(pk=pk, deleted_at=None, visit_plans__responsible=user).first())
+                or Customer._base_manager.filter(pk=pk, deleted_at=None, visit_plans__responsible=user,
+                                                 visit_plans__status__in=[VisitPlanStatus.OPEN, VisitPlanStatus.MISSED])
+                .first())
     if customer is None:
         raise NotFound("not_found", _("客户不存在，或不在您的数据范围内"))
     return customer
