@@ -11,12 +11,15 @@ from django.urls import reverse
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock
 from kehu.core.errors import DomainError, PermissionDenied
+from kehu.customers import permissions as customer_perms
 from kehu.customers import pools, timeline
 from kehu.customers.factories import ContactFactory
 from kehu.customers.models import Customer
 from kehu.engagement import actions, services
 from kehu.engagement.models import FollowUp, Task
 from kehu.org import roles
+from kehu.org.models import Role
+from kehu.org.permissions import BUSINESS
 from kehu.policy.selectors import version_in_force
 from tests.customer_data import make_customer
 
@@ -147,13 +150,15 @@ def test_record_from_the_customer_page(login, sales, mine):
     assert "跟进（微信）" in page  # on the timeline
 
 
-def test_the_tab_reads_only_this_customers_and_a_viewer_without_record_gets_no_button(login, make_user, sales, mine):
+def test_a_viewer_who_may_not_record_sees_the_tab_without_the_button(login, make_user, sales, mine):
     with clock.frozen(day(1)):
         record(sales, mine, content="第一次电话")
-    engineer = make_user(roles.TECHNICAL_ENGINEER, full_name="钱工", department=sales.department)
-    Customer.objects.filter(pk=mine.pk).update(owner=engineer)  # the engineer's own customer: in scope
-    html = login(engineer).get(reverse("customers:tab", args=[mine.pk, "followups"])).content.decode()
-    assert "第一次电话" in html
+    Role.objects.create(code="archive_reader", name="档案查阅", duty=BUSINESS, data_scope=roles.ALL,
+                        permissions=[customer_perms.VIEW])
+    reader = login(make_user("archive_reader"))  # sees every customer, records no follow-ups
+    html = reader.get(reverse("customers:tab", args=[mine.pk, "followups"])).content.decode()
+    assert "第一次电话" in html and "记跟进" not in html
+    assert reader.get(reverse("engagement:followup_new", args=[mine.pk])).status_code == 403
 
 
 def test_my_followups_lists_mine_newest_first_with_a_budget(login, sales, other, mine, theirs,
@@ -169,6 +174,17 @@ def test_my_followups_lists_mine_newest_first_with_a_budget(login, sales, other,
     assert "电话39" in html and "电话10" in html and "电话09" not in html and "别人的电话" not in html
     assert html.index("电话39") < html.index("电话38") and "杭州华信电子科技有限公司" in html
     assert "电话09" in client.get(reverse("engagement:followups"), {"page": 2}).content.decode()
+
+
+def test_api_list_costs_the_same_for_many_rows(api_client, sales, mine, django_assert_max_num_queries):
+    with clock.frozen(day(3)):
+        for i in range(60):
+            record(sales, mine, content=f"电话{i}", happened_at=day(1) + dt.timedelta(minutes=i))
+    client = api_client(sales)
+    # token, roles, department, shared ids, the page (customer, contact and recorder joined), the count
+    with django_assert_max_num_queries(8):
+        body = client.get(API).json()
+    assert len(body["items"]) == 50 and body["count"] == 60 and body["items"][0]["content"] == "电话59"
 
 
 # --- API -----------------------------------------------------------------------------------------------------
@@ -233,3 +249,33 @@ def test_api_tasks_list_mine_and_complete(api_client, sales, other, mine):
     assert client.get("/api/v1/tasks").json()["count"] == 0
     assert client.get("/api/v1/tasks", {"status": "all"}).json()["count"] == 1
     assert AuditEntry.objects.filter(action=actions.TASK_COMPLETE).count() == 1
+
+
+def test_pages_in_english(login, sales, mine):
+    from tests.test_i18n_catalogue import chinese_outside, user_data
+
+    with clock.frozen(day(1)):
+        record(sales, mine, content="Called about the order", next_date=day(3).date(), next_step="Send a quote")
+    client = login(sales)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    known = [*user_data(sales), mine.name, "李四"]
+    for url in (reverse("engagement:followup_new", args=[mine.pk]), reverse("engagement:followups"),
+                reverse("customers:tab", args=[mine.pk, "followups"])):
+        page = client.get(url).content.decode()
+        assert chinese_outside(page, known) == [], url
+    assert "Record follow-up" in client.get(reverse("customers:tab", args=[mine.pk, "followups"])).content.decode()
+
+
+@pytest.mark.req("INFO-5")
+def test_merging_a_duplicate_moves_its_followups_and_tasks(make_user, sales, mine):
+    from kehu.customers import services as customer_services
+
+    manager = make_user(roles.SALES_MANAGER, department=sales.department)
+    with clock.frozen(day(0)):
+        dup = make_customer(sales, "杭州华信电子有限公司")
+    with clock.frozen(day(1)):
+        record(sales, dup, content="在重复客户上记的", next_date=day(4).date())
+        customer_services.customer_merge(actor=manager, target=mine, duplicate=dup)
+    assert FollowUp.objects.get().customer_id == mine.pk and Task.objects.get().customer_id == mine.pk
+    mine.refresh_from_db()
+    assert mine.last_contact_at == day(1)

@@ -39,10 +39,28 @@ def test_url_and_navigation(login, sales):
     assert "跟进与拜访" in html and f'href="{URL}"' in html
 
 
-def test_anonymous_and_without_permission(client, login, make_user):
-    response = client.get(URL)
-    assert response.status_code == 302 and "login" in response["Location"]
-    assert login(make_user(roles.SYSTEM_ADMIN)).get(URL).status_code == 403
+def test_anonymous_and_without_permission(client, login, make_user, sales):
+    mine = task(sales, "回访", TODAY)
+    done = reverse("engagement:task_done", args=[mine.pk])
+    for response in (client.get(URL), client.post(done)):
+        assert response.status_code == 302 and "login" in response["Location"]
+    admin = login(make_user(roles.SYSTEM_ADMIN))
+    assert admin.get(URL).status_code == 403 and admin.post(done).status_code == 403
+    mine.refresh_from_db()
+    assert mine.status == "open"
+
+
+def test_my_day_in_english(client, sales, login):
+    from tests.test_i18n_catalogue import chinese_outside, user_data
+
+    customer = make_customer(sales, "杭州华信电子科技有限公司")
+    Task.objects.create(assignee=sales, customer=customer, kind="recontact", title="Call back", due_date=TODAY)
+    client = login(sales)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with clock.frozen(dt.datetime.combine(TODAY, dt.time(9), tzinfo=ZoneInfo("Asia/Shanghai"))):
+        page = client.get(URL).content.decode()
+    assert "My day" in page and "Tasks due" in page and "Done" in page
+    assert chinese_outside(page, [*user_data(sales), customer.name]) == []
 
 
 def test_my_tasks_due_today_and_overdue_only_mine(login, sales, other, django_assert_max_num_queries):

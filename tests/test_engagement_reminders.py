@@ -126,3 +126,30 @@ def test_scheduled_hourly_and_the_cli_runs_it(sales, customer):
                                            "制度第 1 版：再次联系 0 条，首次跟进 0 条，取消已换负责人的 0 条。"]
     with clock.frozen(day(0, 17)):
         assert tasks.sweep_contact_tasks.call() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_runs_outside_any_outer_transaction(defaults_seeded, make_user):
+    """As the worker runs it: every chunk and the audit entry in transactions of the sweep's own."""
+    owner = make_user(roles.SALESPERSON)
+    with clock.frozen(T0):
+        customer = make_customer(owner, "杭州华信电子科技有限公司")
+    with clock.frozen(day(0, 16)):
+        assert tasks.sweep_contact_tasks.call() == 1
+        assert tasks.sweep_contact_tasks.call() == 0
+    assert open_tasks("first_contact") == [(owner.pk, customer.pk, dt.date(2026, 3, 5))]
+    assert AuditEntry.objects.filter(action=actions.TASK_SWEEP).count() == 1
+
+
+@pytest.mark.req("REL-1", "REL-6")
+def test_the_demo_has_followups_and_reminders(tmp_path, capsys):
+    from django.test import override_settings
+
+    from kehu.engagement.models import FollowUp
+
+    with override_settings(VAR_DIR=tmp_path):
+        call_command("demo")
+    capsys.readouterr()
+    owners = {f.by_id for f in FollowUp.objects.all()}
+    assert owners and Task.objects.filter(kind="follow_up", due_date=clock.today(), assignee__in=owners).count() == len(owners)
+    assert Task.objects.filter(kind="first_contact").exists()

@@ -303,3 +303,21 @@ def test_intelligence_is_counted_by_kind_within_the_scope(team, make_user):
         theirs = dict(compliance.intel_counts(stranger, dt.date(2026, 12, 1), dt.date(2026, 12, 10)))
     assert mine == {"人事变动": 0, "问题": 1, "产品需求": 0, "竞争对手动态": 2}
     assert set(theirs.values()) == {0}
+
+
+@pytest.mark.req("INFO-5")
+def test_a_merged_duplicates_plans_go_to_the_survivor(team):
+    from kehu.customers import services as customer_services
+
+    keep, dup = strategic(team.kam), strategic(team.kam, "宁波海天精工")
+    with at(2026, 12, 10):
+        planning.plan_visits()
+        record(team.kam, dup, dt.date(2026, 12, 9))
+        customer_services.customer_merge(actor=team.manager, target=keep, duplicate=dup)
+        planning.plan_visits()
+    plans = plans_of(keep)
+    assert plans[KAM_RULE].status == "done" and plans[KAM_RULE].visited_on == dt.date(2026, 12, 9)
+    assert set(plans) == {KAM_RULE, "strategic.general_manager", "strategic.technical_engineer",
+                          "strategic.quality_engineer"}
+    assert not VisitPlan.objects.filter(customer=dup).exists()
+    assert VisitPlan.objects.filter(customer=keep, status="superseded").count() == 4  # the duplicate's twins

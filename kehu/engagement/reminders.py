@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -84,17 +84,28 @@ def _plan(customers, rules, now: dt.datetime, version: int) -> list[Task]:
     return planned
 
 
+def _stale_reminders():
+    """Open recontact / first-contact tasks whose customer is no longer the assignee's."""
+    return (Task.objects.filter(kind__in=[RECONTACT, FIRST_CONTACT], status=TaskStatus.OPEN, customer__isnull=False)
+            .exclude(assignee=F("customer__owner")))
+
+
 def contact_tasks_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     """Create the recontact and first-contact tasks due (idempotent: a second run creates nothing), and
-    cancel such reminders still open for someone who no longer owns their customer. Chunks of CHUNK
-    customers commit on their own; one audit entry per run that changed something."""
+    cancel such reminders still open for someone who no longer owns their customer. A customer whose owner
+    has one of them open already is no candidate (that reminder stands), so a later run reads only what
+    changed. Chunks of CHUNK customers commit on their own; one audit entry per run that changed something."""
     now = now or clock.now()
     version = version_in_force(now)
     rules = version.section("reminders")
+    with transaction.atomic():
+        cancelled = _stale_reminders().update(status=TaskStatus.CANCELLED, done_at=now)
+    reminded = Task.objects.filter(customer=OuterRef("pk"), assignee=OuterRef("owner"), status=TaskStatus.OPEN,
+                                   kind__in=[RECONTACT, FIRST_CONTACT])
     condition = recontact_q(rules.recontact_after_days, now) | first_contact_q(rules.first_followup_within_days, now)
-    ids = list(Customer._base_manager.filter(condition).order_by("pk").values_list("pk", flat=True))
+    ids = list(Customer._base_manager.filter(condition).exclude(Exists(reminded)).order_by("pk")
+               .values_list("pk", flat=True))
     created = {RECONTACT: 0, FIRST_CONTACT: 0}
-    cancelled = 0
     for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
             customers = list(Customer._base_manager.filter(_owned(), pk__in=ids[start:start + CHUNK]).order_by("pk"))
@@ -105,12 +116,10 @@ def contact_tasks_sweep(*, now: dt.datetime | None = None) -> SweepResult:
             Task.objects.bulk_create(new, ignore_conflicts=True)  # a concurrent run's rows win
             for task in new:
                 created[task.kind] += 1
-            cancelled += (Task.objects.filter(customer__in=customers, kind__in=[RECONTACT, FIRST_CONTACT],
-                                              status=TaskStatus.OPEN).exclude(assignee=F("customer__owner"))
-                          .update(status=TaskStatus.CANCELLED, done_at=now))
     result = SweepResult(version.number, created[RECONTACT], created[FIRST_CONTACT], cancelled)
     if result.recontact or result.first_contact or result.cancelled:
-        audit.record(None, actions.TASK_SWEEP, None, {"policy_version": version.number, "recontact": result.recontact,
-                                                      "first_contact": result.first_contact,
-                                                      "cancelled": result.cancelled})
+        with transaction.atomic():
+            audit.record(None, actions.TASK_SWEEP, None, {
+                "policy_version": version.number, "recontact": result.recontact,
+                "first_contact": result.first_contact, "cancelled": result.cancelled})
     return result

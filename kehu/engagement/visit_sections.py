@@ -1,4 +1,5 @@
-"""Visits on "my day" (REL-6) and in the departure handover (OWN-5): registered from AppConfig.ready()."""
+"""Visits on "my day" (REL-6), in the departure handover (OWN-5) and in a customer merge (INFO-5): registered
+from AppConfig.ready()."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kehu.customers import merging
 from kehu.engagement import myday, planning, visits
 from kehu.engagement import permissions as perms
 from kehu.engagement.models import VisitPlan, VisitPlanStatus
@@ -54,7 +56,25 @@ def _hand_over(ids: list[int], receiver, **_context) -> int:
     return moved
 
 
+def _merge(*, source, target, actor) -> int:
+    """A merged duplicate's plans go to the survivor. Where both have a plan for the same rule and period, the
+    survivor's stays (done if either was: a visit to the duplicate was a visit to the same customer) and the
+    duplicate's is superseded; the next sweep re-plans the survivor's open plans for its own tier and owner."""
+    live = VisitPlan.objects.exclude(status=VisitPlanStatus.SUPERSEDED)
+    kept = {(p.rule, p.period, p.period_start): p for p in live.filter(customer=target)}
+    for plan in live.filter(customer=source):
+        twin = kept.get((plan.rule, plan.period, plan.period_start))
+        if twin is None:
+            continue
+        if plan.status == VisitPlanStatus.DONE and twin.status != VisitPlanStatus.DONE:
+            VisitPlan.objects.filter(pk=twin.pk).update(status=VisitPlanStatus.DONE, visit_id=plan.visit_id,
+                                                        visited_on=plan.visited_on)
+        VisitPlan.objects.filter(pk=plan.pk).update(status=VisitPlanStatus.SUPERSEDED)
+    return VisitPlan.objects.filter(customer=source).update(customer=target)
+
+
 def register() -> None:
+    merging.register("engagement.visitplan", _merge, covers=[(VisitPlan, "customer")])
     myday.register(visits_due, title=gettext_lazy("待拜访"), team=team_visits_due)
     handover.register(handover.Handover(HANDOVER_CODE, gettext_lazy("拜访计划"), _open_plans, "responsible",
                                         move=_hand_over, url_name="visits:plan_detail"))
