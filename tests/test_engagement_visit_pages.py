@@ -69,7 +69,8 @@ def test_urls():
 
 
 @pytest.mark.parametrize("name,args", [("visits:plans", []), ("visits:compliance", []), ("visits:plan_detail", [1]),
-                                       ("visits:record", [1]), ("visits:compliance_rule", [KAM_RULE])])
+                                       ("visits:record", [1]), ("visits:compliance_rule", [KAM_RULE]),
+                                       ("visits:compliance_recontact", [])])
 def test_anonymous_is_sent_to_sign_in(client, name, args):
     response = client.get(reverse(name, args=args))
     assert response.status_code == 302 and "login" in response["Location"]
@@ -79,7 +80,8 @@ def test_without_permission(login, make_user, kam, customers):
     admin = login(make_user(roles.SYSTEM_ADMIN))
     plan = kam_plan(customers[0])
     for url in [reverse("visits:plans"), reverse("visits:compliance"), reverse("visits:plan_detail", args=[plan.pk]),
-                reverse("visits:record", args=[customers[0].pk]), reverse("visits:compliance_rule", args=[KAM_RULE])]:
+                reverse("visits:record", args=[customers[0].pk]), reverse("visits:compliance_rule", args=[KAM_RULE]),
+                reverse("visits:compliance_recontact")]:
         assert admin.get(url).status_code == 403, url
     # A key-account manager records visits but reads no compliance figures; customer service neither.
     client = login(kam)
@@ -172,6 +174,19 @@ def test_lists_and_pages_stay_within_their_query_budgets(login, kam, manager, cu
     with django_assert_max_num_queries(12):
         html = boss.get(reverse("visits:plans") + "?team=1").content.decode()
     assert "钱大客户" in html
+
+
+@pytest.mark.req("POL-3")
+def test_recontact_drill_down_lists_the_silent_customers_in_scope(login, kam, manager, stranger_manager, customers,
+                                                                  django_assert_max_num_queries):
+    client = login(kam)
+    client.post(reverse("visits:record", args=[customers[0].pk]), {"visited_on": "2026-12-09", "content": "回顾"})
+    boss = login(manager)
+    with django_assert_max_num_queries(12):
+        html = boss.get(reverse("visits:compliance_recontact")).content.decode()
+    assert customers[1].name in html and "从未联系" in html and customers[0].name not in html and "1/2" in html
+    assert reverse("visits:compliance_recontact") in boss.get(reverse("visits:compliance")).content.decode()
+    assert customers[1].name not in login(stranger_manager).get(reverse("visits:compliance_recontact")).content.decode()
 
 
 def test_plan_detail_shows_the_visit(login, kam, customers):

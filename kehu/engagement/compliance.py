@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -147,16 +147,29 @@ class RecontactFigure:
         return _share(self.contacted, self.total)
 
 
-def recontact_compliance(user, *, today: dt.date | None = None) -> RecontactFigure:
-    """REL-4 kept: owned customers in ``user``'s scope contacted within the recontact interval (one query)."""
+def _owned_in_scope(user, today: dt.date | None) -> tuple[QuerySet, int, dt.date, Q]:
+    """Owned customers in ``user``'s scope, the recontact interval, the first day that counts and its condition."""
     require_permission(user, perms.COMPLIANCE_VIEW)
     today = today or clock.today()
     interval = version_in_force().section("reminders").recontact_after_days
     since = today - dt.timedelta(days=interval)
-    cutoff = dt.datetime.combine(since, dt.time(0), SHANGHAI)
-    row = (Customer.objects.visible_to(user).filter(deleted_at=None, owner__isnull=False)
-           .aggregate(total=Count("pk"), contacted=Count("pk", filter=Q(last_contact_at__gte=cutoff))))
+    contacted = Q(last_contact_at__gte=dt.datetime.combine(since, dt.time(0), SHANGHAI))
+    return Customer.objects.visible_to(user).filter(deleted_at=None, owner__isnull=False), interval, since, contacted
+
+
+def recontact_compliance(user, *, today: dt.date | None = None) -> RecontactFigure:
+    """REL-4 kept: owned customers in ``user``'s scope contacted within the recontact interval (one query)."""
+    owned, interval, since, contacted = _owned_in_scope(user, today)
+    row = owned.aggregate(total=Count("pk"), contacted=Count("pk", filter=contacted))
     return RecontactFigure(interval, since, row["total"], row["contacted"])
+
+
+def not_contacted(user, *, today: dt.date | None = None) -> QuerySet:
+    """The recontact figure's drill-down: owned customers in scope not contacted within the interval (never
+    contacted first, then the longest silent)."""
+    owned, _interval, _since, contacted = _owned_in_scope(user, today)
+    return (owned.exclude(contacted).select_related("owner")
+            .order_by(F("last_contact_at").asc(nulls_first=True), "pk"))
 
 
 def intel_counts(user, start: dt.date, end: dt.date) -> list[tuple[str, int]]:

@@ -8,5 +8,6 @@ urlpatterns = [
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("record/<int:customer_pk>/", views.record, name="record"),
     path("compliance/", views.compliance, name="compliance"),
+    path("compliance/recontact/", views.compliance_recontact, name="compliance_recontact"),
     path("compliance/<str:rule>/", views.compliance_rule, name="compliance_rule"),
 ]

@@ -100,3 +100,13 @@ def compliance_rule(request, rule: str):
         request.GET.get("page"))
     return render(request, "engagement/visit_compliance_rule.html", {
         "figure": figure, "shown": shown, "page": page, "plans": visits.with_states(page.object_list)})
+
+
+@require_GET
+@permission_required(perms.COMPLIANCE_VIEW)
+def compliance_recontact(request):
+    """The recontact figure's drill-down: customers in scope not contacted within the policy's interval."""
+    user = request.user
+    page = Paginator(figures.not_contacted(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "engagement/visit_compliance_recontact.html", {
+        "figure": figures.recontact_compliance(user), "page": page})
