@@ -20,6 +20,7 @@ from kehu.customers.api_pools import pools_router
 from kehu.customers.api_pools import router as ownership_router
 from kehu.engagement.api import router as followups_router
 from kehu.engagement.api import tasks_router
+from kehu.engagement.api_visits import compliance_router, plans_router, visits_router
 from kehu.org.api import router as org_router
 from kehu.org.api_admin import router as org_admin_router
 from kehu.org.api_auth import ApiTokenAuth, docs_access
@@ -60,6 +61,9 @@ api.add_router("/customers", customers_router)
 api.add_router("/customers", customers_io_router)
 api.add_router("/customers", ownership_router)
 api.add_router("/pools", pools_router)
+api.add_router("/visit-plans", plans_router)
+api.add_router("/visits", visits_router)
+api.add_router("/compliance", compliance_router)
 api.add_router("/admin/field-permissions", field_permissions_router)
 api.add_router("/admin/access-alerts", access_alerts_router)
 api.add_router("/handovers", handover_router)

@@ -46,8 +46,10 @@ def test_default_rules_hold_every_default_number():
     assert r.resources.resident_rep_tiers == ["strategic"]
     assert r.resources.resident_rep_min_annual_sales == Decimal("50000000")
     # REL-2
-    assert r.visits.cadence_days["strategic"] == {
-        "general_manager": 183, "key_account_manager": 30, "technical_engineer": 183, "quality_engineer": 91}
+    assert r.visits.cadence["strategic"] == {
+        "general_manager": "half_year", "key_account_manager": "month", "technical_engineer": "half_year",
+        "quality_engineer": "quarter"}
+    assert r.visits.cadence["key"]["owner"] == "quarter" and r.visits.due_soon_days == 7
     # OWN-6
     assert r.monitoring.exfiltration_multiplier == Decimal("3")
     assert r.monitoring.exfiltration_baseline_days == 30
@@ -82,7 +84,7 @@ def _errors(rules) -> dict[str, str]:
 
 def test_invalid_rules_name_the_field_path_and_the_rule_in_chinese():
     rules = copy.deepcopy(DEFAULT_RULES)
-    rules["visits"]["cadence_days"]["strategic"]["key_account_manager"] = 0
+    rules["visits"]["cadence"]["strategic"]["key_account_manager"] = "weekly"
     rules["pools"]["holding_cap"] = "很多"
     rules["pools"]["colour"] = "red"
     rules["exports"]["approval_above_rows"] = 12.5
@@ -90,7 +92,7 @@ def test_invalid_rules_name_the_field_path_and_the_rule_in_chinese():
     rules["retention"]["audit_retention_days"] = 90
     del rules["sla"]["targets"]["low"]
     errors = _errors(rules)
-    assert errors["visits.cadence_days.strategic.key_account_manager"] == "必须是大于 0 的整数"
+    assert errors["visits.cadence.strategic.key_account_manager"] == "必须是以下值之一：'month'、'quarter'、'half_year'、'year'"
     assert errors["pools.holding_cap"] == "必须是整数"
     assert errors["pools.colour"] == "制度中没有此项，请删除"
     assert errors["exports.approval_above_rows"] == "必须是整数"
@@ -103,7 +105,7 @@ def test_tiers_named_elsewhere_must_exist_in_the_active_scheme():
     rules = copy.deepcopy(DEFAULT_RULES)
     rules["tiers"]["scheme"] = "abc"
     errors = _errors(rules)
-    assert "visits.cadence_days.strategic" in errors
+    assert "visits.cadence.strategic" in errors
     assert "pools.never_return_tiers.0" in errors
     assert "不在启用的分级方案中" in errors["resources.resident_rep_tiers.0"]
 

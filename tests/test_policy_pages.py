@@ -116,7 +116,7 @@ def test_drafter_creates_edits_and_submits(login, drafter, policy):
 def test_edit_shows_field_path_errors_next_to_the_section(login, drafter, draft):
     client = login(drafter)
     visits = copy.deepcopy(draft.rules["visits"])
-    visits["cadence_days"]["strategic"]["key_account_manager"] = 0
+    visits["due_soon_days"] = 0
     with clock.frozen(T0):
         response = client.post(reverse("policy:version_edit", args=[draft.pk]),
                                _edit_data(draft, visits=json.dumps(visits), loyalty="{not json"))
@@ -127,10 +127,10 @@ def test_edit_shows_field_path_errors_next_to_the_section(login, drafter, draft)
         response = client.post(reverse("policy:version_edit", args=[draft.pk]),
                                _edit_data(draft, visits=json.dumps(visits)))
     assert response.context["form"].errors["visits"] == [
-        "visits.cadence_days.strategic.key_account_manager: 必须是大于 0 的整数"]
+        "visits.due_soon_days: 必须是大于 0 的整数"]
     assert "必须是大于 0 的整数" in response.content.decode()
     draft.refresh_from_db()
-    assert draft.rules["visits"]["cadence_days"]["strategic"]["key_account_manager"] == 30
+    assert draft.rules["visits"]["due_soon_days"] == 7
 
 
 def test_approver_publishes_and_rejects(login, drafter, approver, draft):

@@ -125,13 +125,13 @@ def test_update_refuses_invalid_rules_with_the_field_path(policy, drafter):
     with clock.frozen(T0):
         version = services.policy_version_draft(actor=drafter, policy=policy)
         rules = copy.deepcopy(version.rules)
-        rules["visits"]["cadence_days"]["strategic"]["key_account_manager"] = -1
+        rules["visits"]["due_soon_days"] = -1
         with pytest.raises(DomainError) as info:
             services.policy_version_update(actor=drafter, version=version, rules=rules, effective_from=EFFECTIVE,
                                            summary="")
-    assert info.value.field == "visits.cadence_days.strategic.key_account_manager"
+    assert info.value.field == "visits.due_soon_days"
     assert info.value.details["errors"][0]["message"] == "必须是大于 0 的整数"
-    assert "visits.cadence_days.strategic.key_account_manager: 必须是大于 0 的整数" in str(info.value.message)
+    assert "visits.due_soon_days: 必须是大于 0 的整数" in str(info.value.message)
 
 
 @pytest.mark.parametrize("effective", [T0 - dt.timedelta(days=1), dt.datetime(2019, 1, 1, tzinfo=SH)])

@@ -35,6 +35,23 @@ class EngagementConfig(AppConfig):
         schedule.periodic(tasks.sweep_contact_tasks, every=dt.timedelta(hours=1))
         # OWN-5: a leaver's open tasks go to the (first) receiver.
         handover.register(handover.Handover("engagement.task", _("待办"), open_tasks, "assignee"))
+        self._visits()
+
+    def _visits(self):
+        """Visit plans (REL-2) and their compliance (POL-3)."""
+        import datetime as dt
+
+        from kehu.core import schedule
+        from kehu.engagement import permissions, tasks, visit_sections
+        from kehu.web import navigation
+        from kehu.web.navigation import NavItem
+
+        section = _("跟进与拜访")
+        navigation.add(NavItem(section, _("拜访计划"), "visits:plans", permissions.VISIT_RECORD))
+        navigation.add(NavItem(section, _("拜访执行率"), "visits:compliance", permissions.COMPLIANCE_VIEW))
+        visit_sections.register()
+        # Before the working day, after the pools' return at 02:00 (a returned customer owes no visit).
+        schedule.periodic(tasks.plan_visits, daily_at=dt.time(2, 30))
 
 
 def open_tasks():

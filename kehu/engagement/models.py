@@ -119,3 +119,109 @@ class Task(models.Model):
     @property
     def kind_label(self) -> str:
         return task_kind_label(self.kind)
+
+
+# --- visits (REL-2) and their plans (POL-3) ----------------------------------------------------------
+class VisitPlanStatus(models.TextChoices):
+    OPEN = "open", _("待拜访")
+    DONE = "done", _("已拜访")
+    MISSED = "missed", _("未按期拜访")
+    SUPERSEDED = "superseded", _("已按新制度重排")
+
+
+class VisitPlan(models.Model):
+    """One visit a cadence rule owes for one period: who must visit which customer by when (REL-2).
+
+    Made by the planning sweep (kehu/engagement/planning.py) for the current calendar period of each rule the
+    customer's tier falls under; ``done`` when a qualifying visit falls in the period, ``missed`` when the
+    period ends without one, ``superseded`` when a new policy version, tier or owner no longer asks for it.
+    Past periods keep the version and outcome they had. ``due_on`` is the evaluator's due date when the plan
+    was made: the period's end, or an earlier one when the period before was missed too.
+    """
+
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE,
+                                 related_name="visit_plans")
+    rule = models.CharField(_("拜访规则"), max_length=90)  # "<tier>.<visitor>", e.g. strategic.key_account_manager
+    visitor = models.CharField(_("拜访人"), max_length=50)  # "owner" or a role code
+    period = models.CharField(_("周期"), max_length=10)
+    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("负责拜访"), on_delete=models.PROTECT,
+                                    related_name="visit_plans")
+    # The customer's department, kept by the sweep: a manager's scope reads it without joining the customers.
+    department = models.ForeignKey("org.Department", verbose_name=_("所属部门"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField(_("周期开始"))
+    period_end = models.DateField(_("周期结束"))
+    due_on = models.DateField(_("应拜访日期"))
+    policy_version = models.ForeignKey("policy.PolicyVersion", verbose_name=_("制度版本"), on_delete=models.PROTECT,
+                                       related_name="+")
+    status = models.CharField(_("状态"), max_length=10, choices=VisitPlanStatus.choices, default=VisitPlanStatus.OPEN)
+    visit = models.ForeignKey(FollowUp, verbose_name=_("拜访记录"), null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="fulfilled_plans")
+    visited_on = models.DateField(_("拜访日期"), null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    # The responsible person sees their plans whatever their customer scope; managers see their customers'.
+    objects = ScopedManager(owner="responsible", department="department")
+
+    class Meta:
+        verbose_name = _("拜访计划")
+        verbose_name_plural = _("拜访计划")
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "rule", "period", "period_start"],
+                                    condition=~models.Q(status="superseded"), name="engagement_visitplan_once"),
+        ]
+        indexes = [
+            models.Index(fields=["responsible", "status", "due_on"], name="engagement_visitplan_person"),
+            models.Index(fields=["rule", "period_start", "status"], name="engagement_visitplan_rule"),
+            models.Index(fields=["status", "period_end"], name="engagement_visitplan_open"),
+            models.Index(fields=["customer", "rule", "-period_start"], name="engagement_visitplan_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.customer_id} {self.period_start}"
+
+
+class VisitReport(models.Model):
+    """What a visit (a follow-up of kind visit) found (REL-2): who went, what the customer said, and the
+    intelligence gathered as typed rows (``VisitIntel``) that reports count."""
+
+    followup = models.OneToOneField(FollowUp, on_delete=models.CASCADE, related_name="visit_report")
+    visited_on = models.DateField(_("拜访日期"))
+    attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("我方参加人"), blank=True,
+                                       related_name="visits_attended")
+    customer_attendees = models.CharField(_("客户方参加人"), max_length=300, blank=True)
+    feedback = models.TextField(_("客户反馈"), blank=True)
+
+    class Meta:
+        verbose_name = _("拜访报告")
+        verbose_name_plural = _("拜访报告")
+        indexes = [models.Index(fields=["visited_on"], name="engagement_visitreport_on")]
+
+    def __str__(self) -> str:
+        return f"{self.followup_id} @ {self.visited_on}"
+
+
+class IntelKind(models.TextChoices):
+    PERSONNEL = "personnel", _("人事变动")
+    PROBLEM = "problem", _("问题")
+    DEMAND = "demand", _("产品需求")
+    COMPETITOR = "competitor", _("竞争对手动态")
+
+
+class VisitIntel(models.Model):
+    """One piece of intelligence from a visit, typed so that reports can count it."""
+
+    report = models.ForeignKey(VisitReport, on_delete=models.CASCADE, related_name="intel")
+    kind = models.CharField(_("类别"), max_length=12, choices=IntelKind.choices)
+    detail = models.TextField(_("内容"))
+
+    class Meta:
+        verbose_name = _("拜访情报")
+        verbose_name_plural = _("拜访情报")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["kind", "report"], name="engagement_visitintel_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.detail[:30]}"

@@ -22,3 +22,19 @@ DEFAULT_GRANTS = {
     roles.QUALITY_ENGINEER: _FIELD,
     roles.AFTER_SALES_ENGINEER: _FIELD,
 }
+
+# Visits (REL-2) and their compliance (POL-3); granted by migration 0002. Recording a visit and seeing one's
+# own visit plans is the field roles'; the compliance figures of a scope are the managers'.
+VISIT_RECORD = register("engagement.visit.record", _("记录拜访与查看拜访计划"), BUSINESS)
+COMPLIANCE_VIEW = register("engagement.compliance.view", _("查看拜访执行率"), BUSINESS)
+
+VISIT_GRANTS = {
+    roles.GENERAL_MANAGER: [VISIT_RECORD, COMPLIANCE_VIEW, FOLLOWUP_RECORD],  # a visit is a follow-up
+    roles.MARKETING_VP: [VISIT_RECORD, COMPLIANCE_VIEW],
+    roles.SALES_MANAGER: [VISIT_RECORD, COMPLIANCE_VIEW],
+    roles.KEY_ACCOUNT_MANAGER: [VISIT_RECORD],
+    roles.SALESPERSON: [VISIT_RECORD],
+    roles.TECHNICAL_ENGINEER: [VISIT_RECORD],
+    roles.QUALITY_ENGINEER: [VISIT_RECORD],
+    roles.AFTER_SALES_ENGINEER: [VISIT_RECORD],
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from kehu.core import clock, context
-from kehu.engagement import reminders
+from kehu.engagement import planning, reminders
 
 
 @task()
@@ -14,3 +14,11 @@ def sweep_contact_tasks() -> int:
     with context.bound(context.RequestContext(channel="task")):
         result = reminders.contact_tasks_sweep(now=clock.now())
     return result.recontact + result.first_contact
+
+
+@task()
+def plan_visits() -> int:
+    """Nightly: the visit plans of the current periods from the policy in force (REL-2); returns how many were
+    made. Idempotent."""
+    with context.bound(context.RequestContext(channel="task")):
+        return planning.plan_visits().created

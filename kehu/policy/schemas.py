@@ -139,24 +139,54 @@ class TiersRules(Section):
 
 
 # --- visits (REL-2) ----------------------------------------------------------------------------
-def _visit_cadence() -> dict[str, dict[str, int]]:
+# A cadence is a calendar period (Asia/Shanghai): "monthly" means once in every calendar month, so the
+# compliance figure "strategic customers visited this month" counts the calendar month, not the last 30 days.
+PERIODS = ("month", "quarter", "half_year", "year")
+Period = Literal["month", "quarter", "half_year", "year"]
+# The visitor of a rule: the customer's owner, or a role code (resolved per customer: the owner when they hold
+# the role, else a holder of the role in the owner's department, then company; kehu/engagement/visits.py).
+OWNER = "owner"
+
+
+def _visit_cadence() -> dict[str, dict[str, str]]:
     return {
         # REL-2: top management every 6 months, key-account manager monthly, technical lead every
         # 6 months, quality engineer quarterly. The other tiers are the policy's own choice.
-        "strategic": {"general_manager": 183, "key_account_manager": 30, "technical_engineer": 183,
-                      "quality_engineer": 91},
-        "key": {"marketing_vp": 365, "key_account_manager": 61, "technical_engineer": 365},
-        "major": {"sales_manager": 365, "salesperson": 91},
-        "general": {"salesperson": 183},
+        "strategic": {"general_manager": "half_year", "key_account_manager": "month",
+                      "technical_engineer": "half_year", "quality_engineer": "quarter"},
+        "key": {"marketing_vp": "year", OWNER: "quarter", "technical_engineer": "year"},
+        "major": {OWNER: "half_year"},
+        "general": {OWNER: "year"},
         "potential": {},
     }
 
 
-class VisitsRules(Section):
-    cadence_days: dict[Code, dict[Code, PositiveInt]] = rule(_visit_cadence, N("拜访周期（等级 × 角色）"), N("天"))
+def _period_from_days(days: int) -> str:
+    """A cadence of the first policy format (days) as the calendar period that holds it."""
+    return next((period for period, limit in (("month", 31), ("quarter", 92), ("half_year", 184)) if days <= limit),
+                "year")
 
-    def days_for(self, tier: str, role: str) -> int | None:
-        return self.cadence_days.get(tier, {}).get(role)
+
+class VisitsRules(Section):
+    cadence: dict[Code, dict[Code, Period]] = rule(_visit_cadence, N("拜访周期（等级 × 拜访人）"))
+    due_soon_days: PositiveInt = rule(7, N("周期结束前提示即将到期"), N("天"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_days(cls, data: Any) -> Any:
+        # Versions published before cadences were calendar periods stored ``cadence_days``; published
+        # versions never change, so they are read in the new form.
+        if isinstance(data, dict) and "cadence_days" in data and "cadence" not in data:
+            days = data["cadence_days"]
+            if isinstance(days, dict) and all(isinstance(row, dict) for row in days.values()):
+                data = {**data, "cadence": {
+                    tier: {who: _period_from_days(n) if isinstance(n, int) else n for who, n in row.items()}
+                    for tier, row in days.items()}}
+                data.pop("cadence_days")
+        return data
+
+    def period_for(self, tier: str, visitor: str) -> str | None:
+        return self.cadence.get(tier, {}).get(visitor)
 
 
 # --- pools (OWN-3) -----------------------------------------------------------------------------
@@ -330,7 +360,7 @@ def section_label(name: str) -> str:
 # --- validation with field paths and Chinese messages ------------------------------------------
 @dataclass(frozen=True)
 class RuleError:
-    field: str  # dotted path from the rules root, e.g. "visits.cadence_days.strategic.key_account_manager"
+    field: str  # dotted path from the rules root, e.g. "visits.cadence.strategic.key_account_manager"
     message: str
 
     def __str__(self) -> str:
@@ -409,7 +439,7 @@ def _cross_check(rules: PolicyRules) -> list[RuleError]:
     """Rules that span sections: every tier named elsewhere must exist in the active tier scheme."""
     codes = set(rules.tiers.codes)
     named = [
-        *((f"visits.cadence_days.{t}", t) for t in rules.visits.cadence_days),
+        *((f"visits.cadence.{t}", t) for t in rules.visits.cadence),
         *((f"pools.tier_overrides.{t}", t) for t in rules.pools.tier_overrides),
         *((f"pools.never_return_tiers.{i}", t) for i, t in enumerate(rules.pools.never_return_tiers)),
         *((f"reminders.review_interval_days.{t}", t) for t in rules.reminders.review_interval_days),
