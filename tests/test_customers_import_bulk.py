@@ -154,8 +154,7 @@ def test_bulk_create_holds_the_field_matrix_as_the_per_row_path_does(manager, ma
 def test_record_many_appends_the_chain_as_record_would(manager):
     with transaction.atomic():
         audit.record(manager, actions.CUSTOMER_IMPORT, None, {"n": 0})
-        many = audit.record_many(manager, actions.CUSTOMER_IMPORT, [(None, {"n": n}) for n in range(1, 1201)],
-                                 batch_size=500)
+        many = audit.record_many(manager, actions.CUSTOMER_IMPORT, [(None, {"n": n}) for n in range(1, 1201)])
         audit.record(manager, actions.CUSTOMER_IMPORT, None, {"n": 1201})
     assert [e.seq for e in many] == list(range(2, 1202))
     assert list(AuditEntry.objects.order_by("seq").values_list("data__n", flat=True)) == list(range(1202))

@@ -16,7 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from kehu.core import clock, context, keys
+from kehu.core import bulk, clock, context, keys
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def record(actor, action: str, target=None, data: dict | None = None, *, result:
     return entry
 
 
-def record_many(actor, action: str, items, *, result: str = "ok", reason: str = "", batch_size: int = 500) -> list:
+def record_many(actor, action: str, items, *, result: str = "ok", reason: str = "") -> list:
     """Append one entry per (target, data) in ``items``, as ``record`` would one by one, in one
     locked pass: the head is locked once, the chain computed in memory, the rows bulk-inserted."""
     from kehu.compliance.models import AuditEntry
@@ -187,7 +187,7 @@ def record_many(actor, action: str, items, *, result: str = "ok", reason: str = 
         return []
     head = _locked_head()
     entries = _entries(actor, action, items, result=result, reason=reason, head=head)
-    AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
+    bulk.insert(AuditEntry, entries)
     _advance(head, entries)
     return entries
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from kehu.compliance import actions, audit
 from kehu.compliance.models import AuditEntry
-from kehu.core import clock, masking
+from kehu.core import bulk, clock, masking
 from kehu.core.errors import Conflict, DomainError, NotFound
 from kehu.customers import consent, field_access, filetypes, storage
 from kehu.customers import permissions as perms
@@ -198,10 +199,9 @@ def customer_create_many(*, actor, entries: list[tuple[dict, tuple[dict, ...]]],
     each entry (None where refused) and the refusals by index. ``all_or_nothing``: any refusal
     raises :class:`BatchRefused` and nothing is written."""
     require_permission(actor, perms.CREATE)
-    for data, contacts in entries:  # the field matrix (SEC-3) holds here as in customer_create
-        _require_writable_on_create(actor, field_access.CUSTOMER, data)
-        for contact_data in contacts:
-            _require_writable_on_create(actor, field_access.CONTACT, contact_data)
+    # the field matrix (SEC-3) holds here as in customer_create
+    _require_writable_on_create_many(actor, field_access.CUSTOMER, [data for data, _contacts in entries])
+    _require_writable_on_create_many(actor, field_access.CONTACT, [c for _data, contacts in entries for c in contacts])
     refusals = _batch_refusals(actor=actor, entries=entries, entry_point=entry_point)
     if refusals and all_or_nothing:
         raise BatchRefused(refusals)
@@ -211,14 +211,14 @@ def customer_create_many(*, actor, entries: list[tuple[dict, tuple[dict, ...]]],
     for start in range(0, len(chosen), BULK_BATCH):
         batch = chosen[start:start + BULK_BATCH]
         customers = [_new_customer(actor=actor, owner=owner, data=entries[i][0]) for i in batch]
-        Customer.objects.bulk_create(customers)
+        bulk.insert(Customer, customers)
         _link_tags(customers, [entries[i][0].get("tags", []) for i in batch])
         contacts = []
         for customer, i in zip(customers, batch, strict=True):
             given = entries[i][1]
             primary = _primary_index(given)
             contacts += [_new_contact(customer, {**data, "is_primary": n == primary}) for n, data in enumerate(given)]
-        Contact.objects.bulk_create(contacts)
+        bulk.insert(Contact, contacts)
         audit.record_many(actor, actions.CUSTOMER_CREATE, [
             (customer, _create_audit_data(customer, entry_point=entry_point, owner=owner,
                                           contacts=len(entries[i][1]), confirmed=False))
@@ -272,16 +272,35 @@ def _normal(value):
     return "" if value is None else value
 
 
+def _set_on_create(entity: str, data: dict) -> list[str]:
+    """The matrix fields a new record sets away from their default."""
+    defaults = _create_defaults(entity)
+    return [name for name, value in data.items()
+            if name in defaults and _normal(value) not in ("", [], False, defaults[name])]
+
+
+@lru_cache(maxsize=None)
+def _create_defaults(entity: str) -> dict:
+    model = field_access.MODELS[entity]
+    return {name: _normal(None if name == "tags" else model._meta.get_field(name).get_default())
+            for name in field_access.fields_of(entity)}
+
+
 def _require_writable_on_create(actor, entity: str, data: dict) -> None:
     """A new record may carry a non-writable field only at its default (SEC-3: the trusted layer)."""
-    model = field_access.MODELS[entity]
-    set_fields = [name for name in data if name in field_access.fields_of(entity)
-                  and _normal(data[name]) not in ("", [], False, _normal(_model_default(model, name)))]
-    field_access.for_user(actor).require_writable(entity, set_fields, None)
+    field_access.for_user(actor).require_writable(entity, _set_on_create(entity, data), None)
 
 
-def _model_default(model, name: str):
-    return None if name == "tags" else model._meta.get_field(name).get_default()
+def _require_writable_on_create_many(actor, entity: str, records: list[dict]) -> None:
+    """As ``_require_writable_on_create`` for each record, checked once on the fields any of them
+    sets; when that fails, record by record, so the refusal names what the first bad record's would."""
+    try:
+        field_access.for_user(actor).require_writable(
+            entity, {name for data in records for name in _set_on_create(entity, data)}, None)
+    except field_access.FieldForbidden:
+        for data in records:
+            _require_writable_on_create(actor, entity, data)
+        raise
 
 
 def _require_writable_changes(actor, entity: str, obj, data: dict, names) -> None:
