@@ -6,7 +6,6 @@ writing the entry rolls the business change back with it (SECURITY.md AUD-2).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from dataclasses import dataclass
@@ -74,7 +73,7 @@ def canonical(entry) -> bytes:
 
 
 def chain_hash(entry) -> str:
-    return hmac.new(_chain_key(), canonical(entry), hashlib.sha256).hexdigest()
+    return hmac.digest(_chain_key(), canonical(entry), "sha256").hex()
 
 
 def _normalise(data) -> dict:
@@ -127,13 +126,14 @@ def _entries(actor, action: str, items, *, result: str, reason: str, head):
     request_id, ip = ctx.request_id[:64], _stored_ip(ctx.ip)
     user_agent, channel, reason = _escape(ctx.user_agent, 300), ctx.channel[:10], _escape(reason or "")
     seq, prev_hash = head.seq, head.hash
+    now = clock.now()  # one instant for the entries of one call (one transaction)
     entries = []
     for target, data in items:
         target_type, target_id, target_repr = _describe(target)
         seq += 1
         entry = AuditEntry(
             seq=seq,
-            occurred_at=clock.now(),
+            occurred_at=now,
             actor=actor,
             actor_name=actor_name,
             actor_roles=actor_roles,

@@ -2,12 +2,14 @@
 
 ``bulk_create`` compiles every value of every row as a possible SQL expression (about 1.5 µs a
 value, 70 µs a customer of 45 columns). Here each column gets what an INSERT gets in any case —
-``pre_save(obj, add=True)`` then ``get_db_prep_save`` — except that a plain column (text, number,
-boolean, foreign key) holding a ``str``/``int``/``bool``/``None`` skips the conversion, which for
-those types is the identity. Encrypted columns, blind indexes, dates, JSON and UUIDs go through
-their field exactly as in ``save()``. Rows are sent as multi-row ``INSERT … VALUES … RETURNING id``
-statements, as large as the database's parameter limit allows, and the new primary keys are set on
-the objects in order.
+``pre_save(obj, add=True)`` then ``get_db_prep_save`` — with three shortcuts that give the same
+values: a plain column (text, number, boolean, foreign key) holding its own Python type, and any
+column with a plain ``pre_save`` holding None, are sent as they are (their conversion is the
+identity); a date or time is converted once when the next row holds the very same object (the
+rows of one batch share their creation instant). Encrypted columns, blind indexes, JSON and UUIDs
+go through their field exactly as in ``save()``. Rows are sent as multi-row ``INSERT … VALUES …
+RETURNING id`` statements, as large as the database's parameter limit allows, and the new primary
+keys are set on the objects in order.
 """
 
 from __future__ import annotations
@@ -21,37 +23,74 @@ NATIVE = {models.CharField: str, models.TextField: str, models.EmailField: str, 
           models.BooleanField: bool}
 MAX_PARAMS = 30_000  # under SQLite's 32,766 (3.32+); PostgreSQL binds client-side (Django's default)
 MAX_ROWS = 1_000
+_UNSET = object()
 
 
-def _row(obj, columns, connection) -> list:
-    values = []
-    for field, attname, native in columns:
-        value = obj.__dict__.get(attname, obj) if native else obj
-        if value is not None and type(value) is not native:
-            value = field.get_db_prep_save(field.pre_save(obj, True), connection)
-        values.append(value)
-    return values
+class _Column:
+    __slots__ = ("field", "attname", "native", "none_as_is", "memo", "converted")
+
+    def __init__(self, field):
+        self.field, self.attname = field, field.attname
+        self.native = NATIVE.get(type(field))
+        plain_pre_save = type(field).pre_save is models.Field.pre_save or (
+            isinstance(field, models.DateField) and not field.auto_now and not field.auto_now_add)
+        self.none_as_is = plain_pre_save and not isinstance(field, models.JSONField)
+        # dates and times are immutable: the same object converts to the same value
+        self.memo = plain_pre_save and type(field) in (models.DateTimeField, models.DateField)
+        self.converted = (_UNSET, None)
+
+    def value(self, obj, connection):
+        value = obj.__dict__.get(self.attname, _UNSET)
+        if value is None and self.none_as_is or (self.native is not None and type(value) is self.native):
+            return value
+        if self.memo and value is self.converted[0]:
+            return self.converted[1]
+        converted = self.field.get_db_prep_save(self.field.pre_save(obj, True), connection)
+        if self.memo:
+            self.converted = (value, converted)
+        return converted
+
+
+def columns(model) -> list[_Column]:
+    """Every concrete column but the primary key, in the order ``insert`` sends them."""
+    return [_Column(f) for f in model._meta.concrete_fields if f is not model._meta.pk]
+
+
+def row(obj, cols: list[_Column], connection) -> list:
+    """The database values of ``obj``'s columns, as an INSERT of it would send them."""
+    return [column.value(obj, connection) for column in cols]
+
+
+def connection_for(model):
+    return connections[router.db_for_write(model)]
 
 
 def insert(model, objs: list) -> None:
     """Insert unsaved ``objs`` of ``model`` (no pk set) and set their pks, in one or a few statements."""
     if not objs:
         return
+    connection = connection_for(model)
+    cols = columns(model)
+    pks = insert_rows(model, [row(obj, cols, connection) for obj in objs])
+    for obj, pk in zip(objs, pks, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
+def insert_rows(model, rows: list[list]) -> list:
+    """Insert rows of database values (``row``'s) into ``model``'s table; their new primary keys, in order."""
     meta = model._meta
-    connection = connections[router.db_for_write(model)]
-    fields = [f for f in meta.concrete_fields if f is not meta.pk]
-    columns = [(f, f.attname, NATIVE.get(type(f))) for f in fields]
+    connection = connection_for(model)
     quote = connection.ops.quote_name
-    head = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES ")
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, min(MAX_ROWS, MAX_PARAMS // len(fields)))
+    names = [quote(f.column) for f in meta.concrete_fields if f is not meta.pk]
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(names)}) VALUES "
+    one = "(" + ", ".join(["%s"] * len(names)) + ")"
+    per_statement = max(1, min(MAX_ROWS, MAX_PARAMS // len(names)))
+    pks = []
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), per_statement):
-            chunk = objs[start:start + per_statement]
-            params = []
-            for obj in chunk:
-                params += _row(obj, columns, connection)
-            cursor.execute(f"{head}{', '.join([one] * len(chunk))} RETURNING {quote(meta.pk.column)}", params)
-            for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
-                obj.pk = pk
-                obj._state.adding, obj._state.db = False, connection.alias
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start:start + per_statement]
+            cursor.execute(f"{head}{', '.join([one] * len(chunk))} RETURNING {quote(meta.pk.column)}",
+                           [value for values in chunk for value in values])
+            pks += [pk for (pk,) in cursor.fetchall()]
+    return pks

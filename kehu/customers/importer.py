@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kehu.compliance import actions, audit
-from kehu.core import masking, regions, validators
+from kehu.core import masking, parallel, regions, validators
 from kehu.core.errors import DomainError
 from kehu.core.industries import INDUSTRIES
 from kehu.customers import custom_fields, field_access
@@ -388,13 +388,16 @@ def validate_table(actor, table: Table, *, mapping: dict[str, str] | None = None
         raise DomainError("no_name_column", _("找不到“客户名称”列：表头第 1 行须有“客户名称”或“名称”。"), field="file")
     refuse_forbidden_columns(actor, table, validator)
     candidates: list[ValidRow] = []
-    for index, (number, values) in enumerate(table.rows, start=1):
-        valid, errors = validator.validate(number, values)
-        if valid:
-            candidates.append(valid)
-        report.errors.extend(errors)
-        if progress and index % PROGRESS_EVERY == 0:
-            progress(index)
+    rows = table.rows
+    checked = parallel.chunks(lambda index: validator.validate(*rows[index]), list(range(len(rows))),
+                              chunk=PROGRESS_EVERY)
+    for start, results in zip(range(0, len(rows), PROGRESS_EVERY), checked, strict=True):
+        for valid, errors in results:
+            if valid:
+                candidates.append(valid)
+            report.errors.extend(errors)
+        if progress:
+            progress(min(start + PROGRESS_EVERY, len(rows)))
     existing = ArchiveKeys([row.data for row in candidates])
     for row in candidates:
         errors = validator.check_duplicates(row, existing)

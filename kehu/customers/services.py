@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from kehu.compliance import actions, audit
 from kehu.compliance.models import AuditEntry
-from kehu.core import bulk, clock, masking
+from kehu.core import bulk, clock, masking, parallel
 from kehu.core.errors import Conflict, DomainError, NotFound
 from kehu.customers import consent, field_access, filetypes, storage
 from kehu.customers import permissions as perms
@@ -173,29 +173,52 @@ def _batch_refusals(*, actor, entries, entry_point: str) -> dict[int, DomainErro
     return refusals
 
 
-def _link_tags(customers: list[Customer], names_of: list[list[str]]) -> None:
+def _link_tags(customer_ids: list[int], names_of: list[list[str]]) -> None:
     wanted = sorted({name for names in names_of for name in names})
     tags = {tag.name: tag for tag in Tag.objects.filter(name__in=wanted)}
     for name in wanted:
         if name not in tags:
             tags[name] = Tag.objects.get_or_create(name=name)[0]
-    links = [Customer.tags.through(customer_id=customer.pk, tag_id=tags[name].pk)
-             for customer, names in zip(customers, names_of, strict=True) for name in names]
+    links = [Customer.tags.through(customer_id=pk, tag_id=tags[name].pk)
+             for pk, names in zip(customer_ids, names_of, strict=True) for name in names]
     Customer.tags.through.objects.bulk_create(links, batch_size=BULK_BATCH)
 
 
 BULK_BATCH = 500
 
 
+def _row_maker(*, actor, owner, entries, entry_point: str):
+    """``make(index)``: what ``customer_create`` would insert for ``entries[index]``, as database
+    values (the customer's row, its contacts' rows without the customer's id, its name and its
+    CUSTOMER_CREATE audit data), built by the same helpers. A pure function of the entry, so
+    ``parallel.chunks`` may run it in worker processes."""
+    connection = bulk.connection_for(Customer)
+    customer_columns, contact_columns = bulk.columns(Customer), bulk.columns(Contact)
+
+    def make(index: int) -> tuple[list, list[list], str, dict]:
+        data, given = entries[index]
+        customer = _new_customer(actor=actor, owner=owner, data=data)
+        primary = _primary_index(given)
+        contacts = [bulk.row(_new_contact(customer, {**contact, "is_primary": n == primary}), contact_columns, connection)
+                    for n, contact in enumerate(given)]
+        return (bulk.row(customer, customer_columns, connection), contacts, customer.name,
+                _create_audit_data(customer, entry_point=entry_point, owner=owner, contacts=len(given), confirmed=False))
+
+    return make
+
+
 @transaction.atomic
 def customer_create_many(*, actor, entries: list[tuple[dict, tuple[dict, ...]]], entry_point: str = "import",
-                         owner=None, all_or_nothing: bool = True) -> tuple[list[Customer | None], dict[int, DomainError]]:
+                         owner=None, all_or_nothing: bool = True) -> tuple[list[int | None], dict[int, DomainError]]:
     """Create many customers, each exactly as ``customer_create`` would (same fields, keys,
     contacts, tags, duplicate policy and one CUSTOMER_CREATE audit entry each), in bulk: the
-    duplicate check runs on whole batches, rows go in with ``bulk_create`` and the audit chain is
-    appended in one locked pass per batch.
+    duplicate check runs on whole batches; the rows are prepared (cleaned values to encrypted,
+    indexed database values) by ``_row_maker``, in worker processes for a large batch
+    (``parallel.chunks``), while this process inserts them ``BULK_BATCH`` at a time
+    (``bulk.insert_rows``) and appends their audit entries in one locked pass per batch. The
+    customers of one call share their creation instant.
 
-    ``entries`` are (cleaned customer data, cleaned contacts). Returns the created customer for
+    ``entries`` are (cleaned customer data, cleaned contacts). Returns the new customer's id for
     each entry (None where refused) and the refusals by index. ``all_or_nothing``: any refusal
     raises :class:`BatchRefused` and nothing is written."""
     require_permission(actor, perms.CREATE)
@@ -206,25 +229,28 @@ def customer_create_many(*, actor, entries: list[tuple[dict, tuple[dict, ...]]],
     if refusals and all_or_nothing:
         raise BatchRefused(refusals)
     owner = owner or actor
-    created: list[Customer | None] = [None] * len(entries)
+    _ = owner.department  # loaded before the rows are prepared, in worker processes too
+    created: list[int | None] = [None] * len(entries)
     chosen = [i for i in range(len(entries)) if i not in refusals]
-    for start in range(0, len(chosen), BULK_BATCH):
-        batch = chosen[start:start + BULK_BATCH]
-        customers = [_new_customer(actor=actor, owner=owner, data=entries[i][0]) for i in batch]
-        bulk.insert(Customer, customers)
-        _link_tags(customers, [entries[i][0].get("tags", []) for i in batch])
-        contacts = []
-        for customer, i in zip(customers, batch, strict=True):
-            given = entries[i][1]
-            primary = _primary_index(given)
-            contacts += [_new_contact(customer, {**data, "is_primary": n == primary}) for n, data in enumerate(given)]
-        bulk.insert(Contact, contacts)
-        audit.record_many(actor, actions.CUSTOMER_CREATE, [
-            (customer, _create_audit_data(customer, entry_point=entry_point, owner=owner,
-                                          contacts=len(entries[i][1]), confirmed=False))
-            for customer, i in zip(customers, batch, strict=True)])
-        for customer, i in zip(customers, batch, strict=True):
-            created[i] = customer
+    customer_id = [column.attname for column in bulk.columns(Contact)].index("customer_id")
+    with clock.frozen(clock.now()):
+        make = _row_maker(actor=actor, owner=owner, entries=entries, entry_point=entry_point)
+        prepared_batches = parallel.chunks(make, chosen, chunk=BULK_BATCH)
+        for start, prepared in zip(range(0, len(chosen), BULK_BATCH), prepared_batches, strict=True):
+            batch = chosen[start:start + BULK_BATCH]
+            ids = bulk.insert_rows(Customer, [customer for customer, _contacts, _name, _audit in prepared])
+            contacts = []
+            for pk, (_customer, rows, _name, _audit) in zip(ids, prepared, strict=True):
+                for row in rows:
+                    row[customer_id] = pk
+                contacts += rows
+            bulk.insert_rows(Contact, contacts)
+            _link_tags(ids, [entries[i][0].get("tags", []) for i in batch])
+            audit.record_many(actor, actions.CUSTOMER_CREATE, [
+                ((Customer._meta.label_lower, pk, name), data) for pk, (_customer, _rows, name, data)
+                in zip(ids, prepared, strict=True)])
+            for i, pk in zip(batch, ids, strict=True):
+                created[i] = pk
     return created, refusals
 
 
