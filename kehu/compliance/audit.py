@@ -27,6 +27,7 @@ class Action:
 ACTIONS: dict[str, Action] = {}
 RESULTS = frozenset({"ok", "denied", "failed"})
 GENESIS_HASH = "0" * 64
+PLAIN_JSON = (str, int, bool, type(None))  # float is not: NaN and the infinities do not round-trip
 
 
 def register_action(code: str, label) -> str:
@@ -78,6 +79,8 @@ def chain_hash(entry) -> str:
 
 def _normalise(data) -> dict:
     # What the database gives back must hash the same as what we hashed: plain JSON types only.
+    if data and all(type(key) is str and type(value) in PLAIN_JSON for key, value in data.items()):
+        return dict(data)  # already plain: the round trip would give it back unchanged
     return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 

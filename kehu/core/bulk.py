@@ -6,8 +6,9 @@ value, 70 µs a customer of 45 columns). Here each column gets what an INSERT ge
 values: a plain column (text, number, boolean, foreign key) holding its own Python type, and any
 column with a plain ``pre_save`` holding None, are sent as they are (their conversion is the
 identity); a date or time is converted once when the next row holds the very same object (the
-rows of one batch share their creation instant). Encrypted columns, blind indexes, JSON and UUIDs
-go through their field exactly as in ``save()``. Rows are sent as multi-row ``INSERT … VALUES …
+rows of one batch share their creation instant); an encrypted column sends its token
+(``ProtectedValue.sealed()``, what its ``get_prep_value`` returns) and a blind index what its
+``pre_save`` computes. JSON and UUIDs go through their field exactly as in ``save()``. Rows are sent as multi-row ``INSERT … VALUES …
 RETURNING id`` statements, as large as the database's parameter limit allows, and the new primary
 keys are set on the objects in order.
 """
@@ -27,9 +28,11 @@ _UNSET = object()
 
 
 class _Column:
-    __slots__ = ("field", "attname", "native", "none_as_is", "memo", "converted")
+    __slots__ = ("field", "attname", "native", "none_as_is", "memo", "converted", "protected", "index")
 
     def __init__(self, field):
+        from kehu.core.protected import BlindIndexField, ProtectedField
+
         self.field, self.attname = field, field.attname
         self.native = NATIVE.get(type(field))
         plain_pre_save = type(field).pre_save is models.Field.pre_save or (
@@ -38,11 +41,18 @@ class _Column:
         # dates and times are immutable: the same object converts to the same value
         self.memo = plain_pre_save and type(field) in (models.DateTimeField, models.DateField)
         self.converted = (_UNSET, None)
+        # an encrypted value's database value is its token; a blind index's is what its pre_save computes
+        self.protected = type(field) is ProtectedField
+        self.index = type(field) is BlindIndexField
 
     def value(self, obj, connection):
         value = obj.__dict__.get(self.attname, _UNSET)
         if value is None and self.none_as_is or (self.native is not None and type(value) is self.native):
             return value
+        if self.protected and value is not _UNSET:
+            return value.sealed()
+        if self.index:
+            return self.field.pre_save(obj, True)
         if self.memo and value is self.converted[0]:
             return self.converted[1]
         converted = self.field.get_db_prep_save(self.field.pre_save(obj, True), connection)

@@ -26,7 +26,6 @@ from django.conf import settings
 from django.db import connections
 
 MIN_ITEMS = 2_000  # below this, one process: forking costs more than it saves
-CHUNK = 500
 
 _task: dict[str, object] = {}
 _inherited: list = []  # connections this worker inherited: kept referenced, never closed
@@ -54,7 +53,7 @@ def _run(items: list) -> list:
     return [fn(item) for item in items]
 
 
-def chunks(fn: Callable, items: list, *, chunk: int = CHUNK) -> Iterator[list]:
+def chunks(fn: Callable, items: list, *, chunk: int) -> Iterator[list]:
     """``fn`` of every item, as lists of ``chunk`` results in the items' order; in worker processes
     when there are at least MIN_ITEMS items, more than one CPU and the platform forks."""
     parts = [items[start:start + chunk] for start in range(0, len(items), chunk)]
