@@ -13,9 +13,9 @@ from openpyxl import Workbook
 
 from kehu.compliance import actions, audit
 from kehu.compliance.models import AuditEntry
+from kehu.core import parallel
 from kehu.core.errors import Conflict, PermissionDenied
 from kehu.core.protected import ProtectedField
-from kehu.core import parallel
 from kehu.customers import custom_fields, importer, services, tabular
 from kehu.customers.forms import ContactForm, CustomerForm
 from kehu.customers.models import Contact, Customer, Tag

@@ -252,9 +252,9 @@ class Rebound:
 
     def __init__(self, form_class, **options):
         self.form = form_class({}, **options)
-        self.form._clean_fields = self._clean_fields
-        self.plan = [(name, field, getattr(self.form, f"clean_{name}", None)) for name, field in self.form.fields.items()
-                     if not field.disabled]
+        if not any(field.disabled for field in self.form.fields.values()):  # a disabled one cleans its initial
+            self.form._clean_fields = self._clean_fields
+        self.plan = [(name, field, getattr(self.form, f"clean_{name}", None)) for name, field in self.form.fields.items()]
         self.absent: dict[str, tuple[object, ValidationError | None]] = {}
 
     def __call__(self, data: dict):
@@ -265,11 +265,11 @@ class Rebound:
     def _clean_fields(self) -> None:
         form = self.form
         data, cleaned = form.data, form.cleaned_data
-        for name, field, extra in self.plan:
+        for name, form_field, extra in self.plan:
             known = None if name in data else self.absent.get(name)
             if known is None:
                 try:
-                    cleaned[name] = field.clean(field.widget.value_from_datadict(data, form.files, name))
+                    cleaned[name] = form_field.clean(form_field.widget.value_from_datadict(data, form.files, name))
                     if extra is not None:
                         cleaned[name] = extra()
                     outcome = (cleaned[name], None)

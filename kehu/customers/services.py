@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from functools import lru_cache
+from functools import cache
 
 from django.conf import settings
 from django.db import transaction
@@ -305,7 +305,7 @@ def _set_on_create(entity: str, data: dict) -> list[str]:
             if name in defaults and _normal(value) not in ("", [], False, defaults[name])]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _create_defaults(entity: str) -> dict:
     model = field_access.MODELS[entity]
     return {name: _normal(None if name == "tags" else model._meta.get_field(name).get_default())
