@@ -129,30 +129,20 @@ def _entries(actor, action: str, items, *, result: str, reason: str, head):
     request_id, ip = ctx.request_id[:64], _stored_ip(ctx.ip)
     user_agent, channel, reason = _escape(ctx.user_agent, 300), ctx.channel[:10], _escape(reason or "")
     seq, prev_hash = head.seq, head.hash
-    now = clock.now()  # one instant for the entries of one call (one transaction)
+    # One instant for the entries of one call (one transaction). Entries are built from their
+    # column values in column order (``Model.__init__``'s fast positional form: half the time of
+    # keywords, which counts for the import's 100,000 entries).
+    common = {"id": None, "occurred_at": clock.now(), "actor_id": actor.pk if actor else None, "actor_name": actor_name,
+              "actor_roles": actor_roles, "action": action, "result": result, "reason": reason,
+              "request_id": request_id, "ip": ip, "user_agent": user_agent, "channel": channel, "hash": ""}
+    columns = [field.attname for field in AuditEntry._meta.concrete_fields]
     entries = []
     for target, data in items:
         target_type, target_id, target_repr = _describe(target)
         seq += 1
-        entry = AuditEntry(
-            seq=seq,
-            occurred_at=now,
-            actor=actor,
-            actor_name=actor_name,
-            actor_roles=actor_roles,
-            action=action,
-            result=result,
-            target_type=_escape(target_type, 64),
-            target_id=_escape(target_id, 64),
-            target_repr=_escape(target_repr, 200),
-            data=_normalise(data),
-            reason=reason,
-            request_id=request_id,
-            ip=ip,
-            user_agent=user_agent,
-            channel=channel,
-            prev_hash=prev_hash,
-        )
+        values = {**common, "seq": seq, "target_type": _escape(target_type, 64), "target_id": _escape(target_id, 64),
+                  "target_repr": _escape(target_repr, 200), "data": _normalise(data), "prev_hash": prev_hash}
+        entry = AuditEntry(*[values[column] for column in columns])
         entry.hash = prev_hash = chain_hash(entry)
         entries.append(entry)
     return entries
