@@ -98,7 +98,7 @@ def test_bulk_and_per_row_paths_write_identical_rows(manager, make_user, workers
 
 
 @pytest.mark.req("INFO-5", "INFO-9")
-def test_bulk_refuses_what_the_per_row_path_refuses(manager):
+def test_bulk_refuses_what_the_per_row_path_refuses(manager, workers):
     existing = services.customer_create(actor=manager, data=cleaned(CustomerForm, {
         "kind": "enterprise", "name": "已有客户有限公司", "stage": "potential", "mobile": "13700000001"}))
     batch = [

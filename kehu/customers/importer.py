@@ -387,24 +387,26 @@ def validate_table(actor, table: Table, *, mapping: dict[str, str] | None = None
     if "name" not in validator.targets:
         raise DomainError("no_name_column", _("找不到“客户名称”列：表头第 1 行须有“客户名称”或“名称”。"), field="file")
     refuse_forbidden_columns(actor, table, validator)
-    candidates: list[ValidRow] = []
     rows = table.rows
+    # Worker processes clean later rows while this one checks the duplicates of the rows cleaned,
+    # a chunk at a time in file order (an earlier row wins, as in the file).
     checked = parallel.chunks(lambda index: validator.validate(*rows[index]), list(range(len(rows))),
                               chunk=PROGRESS_EVERY)
     for start, results in zip(range(0, len(rows), PROGRESS_EVERY), checked, strict=True):
+        candidates: list[ValidRow] = []
         for valid, errors in results:
             if valid:
                 candidates.append(valid)
             report.errors.extend(errors)
+        existing = ArchiveKeys([row.data for row in candidates])
+        for row in candidates:
+            errors = validator.check_duplicates(row, existing)
+            if errors:
+                report.errors.extend(errors)
+            else:
+                report.valid.append(row)
         if progress:
             progress(min(start + PROGRESS_EVERY, len(rows)))
-    existing = ArchiveKeys([row.data for row in candidates])
-    for row in candidates:
-        errors = validator.check_duplicates(row, existing)
-        if errors:
-            report.errors.extend(errors)
-        else:
-            report.valid.append(row)
     report.errors.sort(key=lambda e: e.row)
     return report
 

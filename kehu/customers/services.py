@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import closing
 from datetime import timedelta
 from functools import cache
+from itertools import chain
 
 from django.conf import settings
 from django.db import transaction
@@ -214,9 +216,9 @@ def customer_create_many(*, actor, entries: list[tuple[dict, tuple[dict, ...]]],
     contacts, tags, duplicate policy and one CUSTOMER_CREATE audit entry each), in bulk: the
     duplicate check runs on whole batches; the rows are prepared (cleaned values to encrypted,
     indexed database values) by ``_row_maker``, in worker processes for a large batch
-    (``parallel.chunks``), while this process inserts them ``BULK_BATCH`` at a time
-    (``bulk.insert_rows``) and appends their audit entries in one locked pass per batch. The
-    customers of one call share their creation instant.
+    (``parallel.chunks``), while this process checks the duplicates, then inserts them
+    ``BULK_BATCH`` at a time (``bulk.insert_rows``) and appends their audit entries in one locked
+    pass per batch. The customers of one call share their creation instant.
 
     ``entries`` are (cleaned customer data, cleaned contacts). Returns the new customer's id for
     each entry (None where refused) and the refusals by index. ``all_or_nothing``: any refusal
@@ -225,32 +227,35 @@ def customer_create_many(*, actor, entries: list[tuple[dict, tuple[dict, ...]]],
     # the field matrix (SEC-3) holds here as in customer_create
     _require_writable_on_create_many(actor, field_access.CUSTOMER, [data for data, _contacts in entries])
     _require_writable_on_create_many(actor, field_access.CONTACT, [c for _data, contacts in entries for c in contacts])
-    refusals = _batch_refusals(actor=actor, entries=entries, entry_point=entry_point)
-    if refusals and all_or_nothing:
-        raise BatchRefused(refusals)
     owner = owner or actor
     _ = owner.department  # loaded before the rows are prepared, in worker processes too
     created: list[int | None] = [None] * len(entries)
-    chosen = [i for i in range(len(entries)) if i not in refusals]
     customer_id = [column.attname for column in bulk.columns(Contact)].index("customer_id")
     with clock.frozen(clock.now()):
         make = _row_maker(actor=actor, owner=owner, entries=entries, entry_point=entry_point)
-        prepared_batches = parallel.chunks(make, chosen, chunk=BULK_BATCH)
-        for start, prepared in zip(range(0, len(chosen), BULK_BATCH), prepared_batches, strict=True):
-            batch = chosen[start:start + BULK_BATCH]
-            ids = bulk.insert_rows(Customer, [customer for customer, _contacts, _name, _audit in prepared])
-            contacts = []
-            for pk, (_customer, rows, _name, _audit) in zip(ids, prepared, strict=True):
-                for row in rows:
-                    row[customer_id] = pk
-                contacts += rows
-            bulk.insert_rows(Contact, contacts)
-            _link_tags(ids, [entries[i][0].get("tags", []) for i in batch])
-            audit.record_many(actor, actions.CUSTOMER_CREATE, [
-                ((Customer._meta.label_lower, pk, name), data) for pk, (_customer, _rows, name, data)
-                in zip(ids, prepared, strict=True)])
-            for i, pk in zip(batch, ids, strict=True):
-                created[i] = pk
+        # Every entry's rows are prepared (by worker processes, for a large batch) while this
+        # process checks the duplicates; nothing is written before that check.
+        with closing(parallel.chunks(make, list(range(len(entries))), chunk=BULK_BATCH)) as prepared_batches:
+            first = next(prepared_batches, [])
+            refusals = _batch_refusals(actor=actor, entries=entries, entry_point=entry_point)
+            if refusals and all_or_nothing:
+                raise BatchRefused(refusals)
+            batches = chain([first], prepared_batches)  # first is [] when there are no entries: not strict
+            for start, prepared in zip(range(0, len(entries), BULK_BATCH), batches, strict=False):
+                kept = [(i, made) for i, made in enumerate(prepared, start) if i not in refusals]
+                ids = bulk.insert_rows(Customer, [customer for _i, (customer, _rows, _name, _audit) in kept])
+                contacts = []
+                for pk, (_i, (_customer, rows, _name, _audit)) in zip(ids, kept, strict=True):
+                    for row in rows:
+                        row[customer_id] = pk
+                    contacts += rows
+                bulk.insert_rows(Contact, contacts)
+                _link_tags(ids, [entries[i][0].get("tags", []) for i, _made in kept])
+                audit.record_many(actor, actions.CUSTOMER_CREATE, [
+                    ((Customer._meta.label_lower, pk, name), data) for pk, (_i, (_customer, _rows, name, data))
+                    in zip(ids, kept, strict=True)])
+                for pk, (i, _made) in zip(ids, kept, strict=True):
+                    created[i] = pk
     return created, refusals
 
 
