@@ -15,6 +15,8 @@ keys are set on the objects in order.
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db import connections, models, router
 
 # Field classes (exactly these, not subclasses) whose conversion is the identity for a value of this type.
@@ -59,6 +61,24 @@ class _Column:
         if self.memo:
             self.converted = (value, converted)
         return converted
+
+
+@cache
+def _defaults(model) -> list[tuple[str, object, bool]]:
+    """(attname, default, whether the default is called for each instance) of every concrete field."""
+    return [(f.attname, f.get_default if f.has_default() and callable(f.default) else f.get_default(),
+             f.has_default() and callable(f.default)) for f in model._meta.concrete_fields]
+
+
+def new(model, values: dict, **related):
+    """``model(**values, **related)``, built the quicker way Django builds rows read from the
+    database (every column's value in order, ``Model.__init__``'s positional form, half the time):
+    ``values`` by attname, every other column at its default, then the ``related`` objects set."""
+    obj = model(*[values[name] if name in values else (default() if call else default)
+                  for name, default, call in _defaults(model)])
+    for name, value in related.items():
+        setattr(obj, name, value)
+    return obj
 
 
 def columns(model) -> list[_Column]:

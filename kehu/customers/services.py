@@ -94,13 +94,11 @@ def _shown(customer_or_contact, field: str) -> str:
 
 def _new_customer(*, actor, owner, data: dict) -> Customer:
     """An unsaved customer from a validated CustomerForm's cleaned_data, keys computed."""
-    customer = Customer(created_by=actor, owner=owner, department=owner.department, received_at=clock.now())
-    for field in CUSTOMER_FIELDS:
-        if field in data:
-            setattr(customer, field, data[field] if data[field] is not None else "")
-    if customer.birthday == "":
-        customer.birthday = None
-    customer.custom = data.get("custom") or {}
+    values = {field: data[field] if data[field] is not None else "" for field in CUSTOMER_FIELDS if field in data}
+    if values.get("birthday") == "":
+        values["birthday"] = None
+    values.update(custom=data.get("custom") or {}, received_at=clock.now())
+    customer = bulk.new(Customer, values, created_by=actor, owner=owner, department=owner.department)
     set_customer_keys(customer)
     return customer
 
@@ -374,10 +372,8 @@ def _comparable(obj, field: str):
 
 def _new_contact(customer: Customer, data: dict) -> Contact:
     """An unsaved contact of ``customer`` from a validated ContactForm's cleaned_data, keys computed."""
-    contact = Contact(customer=customer)
-    for field in CONTACT_FIELDS:
-        if field in data:
-            setattr(contact, field, data[field] if data[field] is not None else ("" if field != "birthday" else None))
+    contact = bulk.new(Contact, {field: data[field] if data[field] is not None else ("" if field != "birthday" else None)
+                                 for field in CONTACT_FIELDS if field in data}, customer=customer)
     set_contact_keys(contact)
     return contact
 
