@@ -47,10 +47,8 @@ class _Column:
         self.protected = type(field) is ProtectedField
         self.index = type(field) is BlindIndexField
 
-    def value(self, obj, connection):
-        value = obj.__dict__.get(self.attname, _UNSET)
-        if value is None and self.none_as_is or (self.native is not None and type(value) is self.native):
-            return value
+    def convert(self, obj, value, connection):
+        """The database value of ``value``, this column's attribute on ``obj`` (``_UNSET`` when not loaded)."""
         if self.protected and value is not _UNSET:
             return value.sealed()
         if self.index:
@@ -88,7 +86,15 @@ def columns(model) -> list[_Column]:
 
 def row(obj, cols: list[_Column], connection) -> list:
     """The database values of ``obj``'s columns, as an INSERT of it would send them."""
-    return [column.value(obj, connection) for column in cols]
+    attributes = obj.__dict__
+    values = []
+    for column in cols:  # the identity cases inline: most columns of a row
+        value = attributes.get(column.attname, _UNSET)
+        if (value is None and column.none_as_is) or type(value) is column.native:
+            values.append(value)
+        else:
+            values.append(column.convert(obj, value, connection))
+    return values
 
 
 def connection_for(model):
