@@ -43,6 +43,10 @@ def _start_worker(parent: int) -> None:
         pass
     if os.getppid() != parent:  # the parent died before the signal was armed
         os._exit(1)
+    # A job runner's handlers (a graceful-shutdown flag on SIGTERM) would let a busy worker finish
+    # its chunk when the pool ends it early; Ctrl-C is the parent's to handle, and it ends the pool.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for connection in connections.all(initialized_only=True):
         _inherited.append(connection.connection)
         connection.connection = None
