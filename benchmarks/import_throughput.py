@@ -58,7 +58,7 @@ def workbook(rows: int, run: str, bad_every: int = 0) -> bytes:
         first17 = "91330106" + body + org_code_check_char(body)
         bad = bad_every and i % bad_every == bad_every - 1
         sheet.append([f"杭州{run}测{i}号网络技术有限公司", first17 + credit_code_check_char(first17),
-                      "1390000" if bad else f"139{int(run) % 10}{i:07d}", person_name(rng), f"137{int(run) % 10}{i:07d}",
+                      "1390000" if bad else f"139{run}{i:06d}", person_name(rng), f"137{run}{i:06d}",
                       "浙江省", "杭州市", "西湖区", "信息传输、软件和信息技术服务业", "意向"])
     out = io.BytesIO()
     book.save(out)
