@@ -241,7 +241,7 @@ class Rebound:
     here changes a field while cleaning, so one copy serves every row. Each row is cleaned in
     full (every field's clean, the ``clean_<field>`` methods, ``clean()``), as by a new form, with
     two shortcuts in the field pass (``_clean_fields``), proven equal by
-    ``tests/test_customers_import.py::test_rebound_cleans_as_a_new_form``:
+    ``tests/test_customers_import_bulk.py::test_rebound_cleans_as_a_new_form``:
 
     - a field the row holds is cleaned as Django does (``field.clean`` of the widget's value, then
       ``clean_<field>``) without building a BoundField;

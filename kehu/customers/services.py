@@ -226,7 +226,7 @@ def customer_create_many(*, actor, entries: list[tuple[dict, tuple[dict, ...]]],
     _require_writable_on_create_many(actor, field_access.CUSTOMER, [data for data, _contacts in entries])
     _require_writable_on_create_many(actor, field_access.CONTACT, [c for _data, contacts in entries for c in contacts])
     owner = owner or actor
-    _ = owner.department  # loaded before the rows are prepared, in worker processes too
+    owner.department  # noqa: B018 - every row reads it: loaded once here, before worker processes fork
     created: list[int | None] = [None] * len(entries)
     customer_id = [column.attname for column in bulk.columns(Contact)].index("customer_id")
     with clock.frozen(clock.now()):
