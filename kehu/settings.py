@@ -229,6 +229,8 @@ KEHU_ATTACHMENT_MAX_MB = int(env("ATTACHMENT_MAX_MB", "20"))
 KEHU_ATTACHMENT_TYPES = env_list("ATTACHMENT_TYPES", "pdf,jpg,png,gif,webp,docx,xlsx,txt")
 # The privacy notice (隐私告知书) version a consent form offers by default (PRIV-1).
 KEHU_PRIVACY_NOTICE_VERSION = env("PRIVACY_NOTICE_VERSION", "v1")
+# Processes that prepare the rows of a large import (kehu/core/parallel.py); 0 = one per CPU, 1 = none.
+KEHU_IMPORT_WORKERS = int(env("IMPORT_WORKERS", "0"))
 
 # --- Web hardening (SECURITY.md WEB-*) -------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

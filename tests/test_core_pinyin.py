@@ -66,3 +66,24 @@ def test_full_key_reads_every_character_as_pypinyin_normal_style_does():
 
     sample = [chr(code) for code in list(pinyin_dict)[::7]] + ["绿", "女", "嗯", "略"]
     assert [pinyin_keys(ch).full for ch in sample] == ["".join(lazy_pinyin(ch)) for ch in sample]
+
+
+def test_readings_cached_per_word_are_pypinyins_for_the_whole_name():
+    # Company names repeat their words (有限公司, 银行, place names) and the keys cache each
+    # segmented word's reading: a name read through the cache, cold or warm, reads as pypinyin
+    # reads the whole name, polyphonic words (重庆, 银行, 长沙) and non-Han runs included.
+    import random
+
+    from pypinyin import Style, lazy_pinyin
+
+    from kehu.core import pinyin
+
+    words = ["重庆", "长沙", "银行", "华为", "技术", "有限公司", "股份", "ABC", "3D", "（上海）", "行长", "乐", "朝阳",
+             "单位", "重要", "网络", "e家", "长城", "音乐", "银行行长"]
+    rng = random.Random(6)
+    names = ["".join(rng.choices(words, k=rng.randint(1, 5))) for _ in range(300)]
+    pinyin._WordCache.convert.cache_clear()
+    for _round in range(2):
+        assert [pinyin._PINYIN.lazy_pinyin(n, style=Style.TONE, errors=pinyin._mark_foreign) for n in names] == [
+            lazy_pinyin(n, style=Style.TONE, errors=pinyin._mark_foreign) for n in names]
+    assert pinyin._WordCache.convert.cache_info().hits > len(names)

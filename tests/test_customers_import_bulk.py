@@ -13,9 +13,10 @@ from openpyxl import Workbook
 
 from kehu.compliance import actions, audit
 from kehu.compliance.models import AuditEntry
+from kehu.core import parallel
 from kehu.core.errors import Conflict, PermissionDenied
 from kehu.core.protected import ProtectedField
-from kehu.customers import importer, services, tabular
+from kehu.customers import custom_fields, importer, services, tabular
 from kehu.customers.forms import ContactForm, CustomerForm
 from kehu.customers.models import Contact, Customer, Tag
 from kehu.org import roles
@@ -67,8 +68,17 @@ def manager(make_user):
     return make_user(roles.SALES_MANAGER)
 
 
+@pytest.fixture(params=[1, 2], ids=["one process", "worker processes"])
+def workers(request, settings, monkeypatch):
+    """The bulk path in this process, and with its rows prepared in forked worker processes."""
+    settings.KEHU_IMPORT_WORKERS = request.param
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    return request.param
+
+
 @pytest.mark.req("INFO-9", "INFO-1", "INFO-2")
-def test_bulk_and_per_row_paths_write_identical_rows(manager, make_user):
+def test_bulk_and_per_row_paths_write_identical_rows(manager, make_user, workers, monkeypatch):
+    monkeypatch.setattr(services, "BULK_BATCH", 2)  # two batches: the second one's rows made while the first is written
     owner = make_user(roles.SALESPERSON)
     with transaction.atomic():
         for data, contacts in entries():
@@ -88,7 +98,7 @@ def test_bulk_and_per_row_paths_write_identical_rows(manager, make_user):
 
 
 @pytest.mark.req("INFO-5", "INFO-9")
-def test_bulk_refuses_what_the_per_row_path_refuses(manager):
+def test_bulk_refuses_what_the_per_row_path_refuses(manager, workers):
     existing = services.customer_create(actor=manager, data=cleaned(CustomerForm, {
         "kind": "enterprise", "name": "已有客户有限公司", "stage": "potential", "mobile": "13700000001"}))
     batch = [
@@ -154,8 +164,7 @@ def test_bulk_create_holds_the_field_matrix_as_the_per_row_path_does(manager, ma
 def test_record_many_appends_the_chain_as_record_would(manager):
     with transaction.atomic():
         audit.record(manager, actions.CUSTOMER_IMPORT, None, {"n": 0})
-        many = audit.record_many(manager, actions.CUSTOMER_IMPORT, [(None, {"n": n}) for n in range(1, 1201)],
-                                 batch_size=500)
+        many = audit.record_many(manager, actions.CUSTOMER_IMPORT, [(None, {"n": n}) for n in range(1, 1201)])
         audit.record(manager, actions.CUSTOMER_IMPORT, None, {"n": 1201})
     assert [e.seq for e in many] == list(range(2, 1202))
     assert list(AuditEntry.objects.order_by("seq").values_list("data__n", flat=True)) == list(range(1202))
@@ -213,3 +222,74 @@ def test_calamine_reads_what_openpyxl_reads(monkeypatch):
     monkeypatch.setitem(sys.modules, "python_calamine", None)  # import fails: the openpyxl fallback
     slow = tabular.read_table(_workbook())
     assert (slow.headers, slow.rows) == (fast.headers, fast.rows)
+
+
+def _outcome(form) -> tuple[dict, dict]:
+    return ({name: list(messages) for name, messages in form.errors.items()},
+            {name: value for name, value in form.cleaned_data.items()})
+
+
+CUSTOMER_INPUTS = [
+    {},
+    {"kind": "enterprise", "name": "甲公司", "stage": "potential"},
+    {"kind": "enterprise", "name": "ＡＢＣ（上海）贸易有限公司", "stage": "intent", "mobile": "138 1234 5678",
+     "credit_code": "914403001922038216", "tags": "展会，重点、展会", "website": "example.com", "industry": "I"},
+    {"kind": "enterprise", "name": "", "stage": "nope", "mobile": "1381234", "credit_code": "914403001922038217",
+     "email": "not-an-email", "website": "http://", "industry": "ZZ", "birthday": "2020-13-45", "gender": "male"},
+    {"kind": "enterprise", "name": "乙公司", "stage": "potential", "province": "110000", "city": "330100"},
+    {"kind": "individual", "name": "曾小贤", "stage": "potential", "id_number": "11010519491231002x"},
+    {"kind": "individual", "name": "曾小贤", "stage": "potential", "id_number": "11010519491231002x",
+     "birthday": "1950-01-01", "credit_code": "914403001922038216"},
+    {"kind": "enterprise", "name": "丙公司", "stage": "potential", "tags": ",".join(f"t{i}" for i in range(21))},
+    {"kind": "enterprise", "name": "丁公司", "stage": "potential", "custom": {"budget": "abc", "region": ""}},
+    {"kind": "enterprise", "name": "戊公司", "stage": "potential", "custom": {"budget": "12", "region": "华东"}},
+]
+CONTACT_INPUTS = [
+    {}, {"name": "王"}, {"name": "王经理", "mobile": "13912345678", "title": "采购"},
+    {"name": "", "mobile": "123", "phone": "abc", "email": "x", "is_primary": "on"},
+    {"name": "李四", "phone": "0571-88888888", "birthday_is_lunar": "true", "birthday": "1990-02-03"},
+]
+
+
+@pytest.mark.req("INFO-4", "INFO-9")
+def test_rebound_cleans_as_a_new_form(make_user):
+    """The import's re-bound forms (a field the row lacks cleaned once, the outcome replayed) give
+    the same cleaned values and the same messages as a new form for each row, in any order."""
+    admin = make_user(roles.SYSTEM_ADMIN)
+    for spec in ({"key": "budget", "label": "预算", "type": "integer", "required": True},
+                 {"key": "region", "label": "区域", "type": "choice", "choices": ["华东", "华南"]}):
+        services.custom_field_create(actor=admin, data=spec)
+    definitions = custom_fields.definitions()
+    customer = importer.Rebound(CustomerForm, custom_fields_in_force=definitions)
+    contact = importer.Rebound(ContactForm)
+    for cases, rebound, new in ((CUSTOMER_INPUTS, customer, lambda d: CustomerForm(d, custom_fields_in_force=definitions)),
+                                (CONTACT_INPUTS, contact, ContactForm)):
+        for data in [*cases, *reversed(cases), *cases]:
+            fresh = new(data)
+            fresh.is_valid()
+            form = rebound(data)
+            assert form.is_valid() == fresh.is_valid()
+            assert _outcome(form) == _outcome(fresh), data
+    assert customer.absent  # the shortcut was taken
+
+
+@pytest.mark.req("INFO-9", "INFO-5")
+def test_import_reports_and_writes_the_same_in_worker_processes(manager, workers, monkeypatch):
+    """Validation and row preparation in worker processes: the same report, row for row, and the
+    same customers as in one process (the order of the rows is kept)."""
+    from tests.test_customers_import import HEADERS, bad_rows, credit_code
+
+    monkeypatch.setattr(importer, "PROGRESS_EVERY", 2)
+    services.customer_create(actor=manager, data=cleaned(CustomerForm, {
+        "kind": "enterprise", "name": "已有客户有限公司", "credit_code": credit_code(900), "stage": "potential"}))
+    table = tabular.Table("csv", HEADERS, [(n + 2, r) for n, r in enumerate(bad_rows())])
+    seen = []
+    report = importer.import_table(actor=manager, table=table, mode=importer.SKIP_INVALID, sha256="x",
+                                   file_name="t", progress=seen.append)
+    assert seen == [2, 4, 6, 7]
+    assert [(e.row, e.column) for e in report.errors] == [(4, "统一社会信用代码"), (5, "手机"), (6, "客户名称"),
+                                                          (7, "客户名称"), (8, "客户名称")]
+    assert report.imported == 2
+    assert sorted(Customer.objects.values_list("name", flat=True)) == sorted(
+        ["已有客户有限公司", bad_rows()[0][0], bad_rows()[1][0]])
+    assert audit.verify().ok

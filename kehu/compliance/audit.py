@@ -6,7 +6,6 @@ writing the entry rolls the business change back with it (SECURITY.md AUD-2).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from kehu.core import clock, context, keys
+from kehu.core import bulk, clock, context, keys
 
 
 @dataclass(frozen=True)
@@ -28,6 +27,7 @@ class Action:
 ACTIONS: dict[str, Action] = {}
 RESULTS = frozenset({"ok", "denied", "failed"})
 GENESIS_HASH = "0" * 64
+PLAIN_JSON = (str, int, bool, type(None))  # float is not: NaN and the infinities do not round-trip
 
 
 def register_action(code: str, label) -> str:
@@ -74,11 +74,13 @@ def canonical(entry) -> bytes:
 
 
 def chain_hash(entry) -> str:
-    return hmac.new(_chain_key(), canonical(entry), hashlib.sha256).hexdigest()
+    return hmac.digest(_chain_key(), canonical(entry), "sha256").hex()
 
 
 def _normalise(data) -> dict:
     # What the database gives back must hash the same as what we hashed: plain JSON types only.
+    if data and all(type(key) is str and type(value) in PLAIN_JSON for key, value in data.items()):
+        return dict(data)  # already plain: the round trip would give it back unchanged
     return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
@@ -127,29 +129,20 @@ def _entries(actor, action: str, items, *, result: str, reason: str, head):
     request_id, ip = ctx.request_id[:64], _stored_ip(ctx.ip)
     user_agent, channel, reason = _escape(ctx.user_agent, 300), ctx.channel[:10], _escape(reason or "")
     seq, prev_hash = head.seq, head.hash
+    # One instant for the entries of one call (one transaction). Entries are built from their
+    # column values in column order (``Model.__init__``'s fast positional form: half the time of
+    # keywords, which counts for the import's 100,000 entries).
+    common = {"id": None, "occurred_at": clock.now(), "actor_id": actor.pk if actor else None, "actor_name": actor_name,
+              "actor_roles": actor_roles, "action": action, "result": result, "reason": reason,
+              "request_id": request_id, "ip": ip, "user_agent": user_agent, "channel": channel, "hash": ""}
+    columns = [field.attname for field in AuditEntry._meta.concrete_fields]
     entries = []
     for target, data in items:
         target_type, target_id, target_repr = _describe(target)
         seq += 1
-        entry = AuditEntry(
-            seq=seq,
-            occurred_at=clock.now(),
-            actor=actor,
-            actor_name=actor_name,
-            actor_roles=actor_roles,
-            action=action,
-            result=result,
-            target_type=_escape(target_type, 64),
-            target_id=_escape(target_id, 64),
-            target_repr=_escape(target_repr, 200),
-            data=_normalise(data),
-            reason=reason,
-            request_id=request_id,
-            ip=ip,
-            user_agent=user_agent,
-            channel=channel,
-            prev_hash=prev_hash,
-        )
+        values = {**common, "seq": seq, "target_type": _escape(target_type, 64), "target_id": _escape(target_id, 64),
+                  "target_repr": _escape(target_repr, 200), "data": _normalise(data), "prev_hash": prev_hash}
+        entry = AuditEntry(*[values[column] for column in columns])
         entry.hash = prev_hash = chain_hash(entry)
         entries.append(entry)
     return entries
@@ -176,7 +169,7 @@ def record(actor, action: str, target=None, data: dict | None = None, *, result:
     return entry
 
 
-def record_many(actor, action: str, items, *, result: str = "ok", reason: str = "", batch_size: int = 500) -> list:
+def record_many(actor, action: str, items, *, result: str = "ok", reason: str = "") -> list:
     """Append one entry per (target, data) in ``items``, as ``record`` would one by one, in one
     locked pass: the head is locked once, the chain computed in memory, the rows bulk-inserted."""
     from kehu.compliance.models import AuditEntry
@@ -187,7 +180,7 @@ def record_many(actor, action: str, items, *, result: str = "ok", reason: str = 
         return []
     head = _locked_head()
     entries = _entries(actor, action, items, result=result, reason=reason, head=head)
-    AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
+    bulk.insert(AuditEntry, entries)
     _advance(head, entries)
     return entries
 

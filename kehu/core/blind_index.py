@@ -19,7 +19,6 @@ would show too.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import unicodedata
@@ -65,7 +64,7 @@ def _key() -> bytes:
 
 
 def _hmac(message: str) -> str:
-    return hmac.new(_key(), message.encode("utf-8"), hashlib.sha256).hexdigest()[:INDEX_HEX]
+    return hmac.digest(_key(), message.encode("utf-8"), "sha256").hex()[:INDEX_HEX]
 
 
 def full_index(kind: str, value: str) -> str:

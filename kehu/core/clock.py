@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -12,12 +13,14 @@ from django.utils import timezone
 UTC = dt.UTC
 
 _frozen: list[dt.datetime] = []
+_pinned = threading.local()
 
 
 def now() -> dt.datetime:
     if _frozen:
         return _frozen[-1]
-    return timezone.now()
+    at = getattr(_pinned, "at", None)
+    return at if at is not None else timezone.now()
 
 
 def today() -> dt.date:
@@ -25,8 +28,21 @@ def today() -> dt.date:
 
 
 @contextlib.contextmanager
+def pinned() -> Iterator[dt.datetime]:
+    """One instant for a whole batch (an import's rows share their creation time): inside the block
+    this thread's ``now()`` stays where it was on entry. Other threads' clocks go on, unlike
+    ``frozen``; worker processes forked inside the block keep the instant."""
+    previous = getattr(_pinned, "at", None)
+    _pinned.at = now()
+    try:
+        yield _pinned.at
+    finally:
+        _pinned.at = previous
+
+
+@contextlib.contextmanager
 def frozen(at: dt.datetime) -> Iterator[None]:
-    """Pretend it is ``at`` (an aware datetime) inside the block."""
+    """Pretend it is ``at`` (an aware datetime) inside the block, in every thread: for tests."""
     if timezone.is_naive(at):
         raise ValueError("frozen() needs an aware datetime")
     _frozen.append(at)

@@ -29,7 +29,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin, pinyin
+from pypinyin import Style, pinyin
+from pypinyin.converter import DefaultConverter
+from pypinyin.core import Pinyin
 from pypinyin.pinyin_dict import pinyin_dict as PINYIN_DICT
 
 MAX_VARIANTS = 4
@@ -99,6 +101,20 @@ def _initial_readings(char: str) -> tuple[str, ...]:
     return tuple(pinyin(char, style=Style.FIRST_LETTER, heteronym=True, errors="ignore")[0])
 
 
+class _WordCache(DefaultConverter):
+    """pypinyin's converter, remembering each segmented word's reading. Names repeat their words
+    (有限公司, 网络, 技术, place names, brands) while the names themselves are unique, so an import
+    converts each word once: pypinyin's segmentation still runs on every name, and a word's reading
+    does not depend on its neighbours once segmented, so the keys are the same as without it."""
+
+    @lru_cache(maxsize=32768)  # noqa: B019 - one module-level instance, never freed
+    def convert(self, words, style, heteronym, errors, strict, **kwargs):
+        return tuple(super().convert(words, style, heteronym, errors, strict, **kwargs))
+
+
+_PINYIN = Pinyin(_WordCache())
+
+
 def _syllables(text: str, person: bool) -> list[tuple[str, str]]:
     """(source character or non-Han run, syllable or cleaned run) in reading order."""
     prefix: list[tuple[str, str]] = []
@@ -110,7 +126,7 @@ def _syllables(text: str, person: bool) -> list[tuple[str, str]]:
                 break
     # Style.TONE is pypinyin's stored form (NORMAL converts each syllable through regexes): a
     # quarter faster, and the tone marks come off through a per-syllable cache.
-    items = lazy_pinyin(text, style=Style.TONE, errors=_mark_foreign)
+    items = _PINYIN.lazy_pinyin(text, style=Style.TONE, errors=_mark_foreign)
     out = prefix
     # Each syllable comes from one character pypinyin has a reading for, in order.
     hanzi = iter(ch for ch in text if ord(ch) in PINYIN_DICT)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import closing
 from datetime import timedelta
+from functools import cache
+from itertools import chain
 
 from django.conf import settings
 from django.db import transaction
@@ -11,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from kehu.compliance import actions, audit
 from kehu.compliance.models import AuditEntry
-from kehu.core import clock, masking
+from kehu.core import bulk, clock, masking, parallel
 from kehu.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from kehu.customers import consent, field_access, filetypes, storage
 from kehu.customers import permissions as perms
@@ -91,13 +94,11 @@ def _shown(customer_or_contact, field: str) -> str:
 
 def _new_customer(*, actor, owner, data: dict) -> Customer:
     """An unsaved customer from a validated CustomerForm's cleaned_data, keys computed."""
-    customer = Customer(created_by=actor, owner=owner, department=owner.department, received_at=clock.now())
-    for field in CUSTOMER_FIELDS:
-        if field in data:
-            setattr(customer, field, data[field] if data[field] is not None else "")
-    if customer.birthday == "":
-        customer.birthday = None
-    customer.custom = data.get("custom") or {}
+    values = {field: data[field] if data[field] is not None else "" for field in CUSTOMER_FIELDS if field in data}
+    if values.get("birthday") == "":
+        values["birthday"] = None
+    values.update(custom=data.get("custom") or {}, received_at=clock.now())
+    customer = bulk.new(Customer, values, created_by=actor, owner=owner, department=owner.department)
     set_customer_keys(customer)
     return customer
 
@@ -172,59 +173,87 @@ def _batch_refusals(*, actor, entries, entry_point: str) -> dict[int, DomainErro
     return refusals
 
 
-def _link_tags(customers: list[Customer], names_of: list[list[str]]) -> None:
+def _link_tags(customer_ids: list[int], names_of: list[list[str]]) -> None:
     wanted = sorted({name for names in names_of for name in names})
     tags = {tag.name: tag for tag in Tag.objects.filter(name__in=wanted)}
     for name in wanted:
         if name not in tags:
             tags[name] = Tag.objects.get_or_create(name=name)[0]
-    links = [Customer.tags.through(customer_id=customer.pk, tag_id=tags[name].pk)
-             for customer, names in zip(customers, names_of, strict=True) for name in names]
+    links = [Customer.tags.through(customer_id=pk, tag_id=tags[name].pk)
+             for pk, names in zip(customer_ids, names_of, strict=True) for name in names]
     Customer.tags.through.objects.bulk_create(links, batch_size=BULK_BATCH)
 
 
 BULK_BATCH = 500
 
 
+def _row_maker(*, actor, owner, entries, entry_point: str):
+    """``make(index)``: what ``customer_create`` would insert for ``entries[index]``, as database
+    values (the customer's row, its contacts' rows without the customer's id, its name and its
+    CUSTOMER_CREATE audit data), built by the same helpers. A pure function of the entry, so
+    ``parallel.chunks`` may run it in worker processes."""
+    connection = bulk.connection_for(Customer)
+    customer_columns, contact_columns = bulk.columns(Customer), bulk.columns(Contact)
+
+    def make(index: int) -> tuple[list, list[list], str, dict]:
+        data, given = entries[index]
+        customer = _new_customer(actor=actor, owner=owner, data=data)
+        primary = _primary_index(given)
+        contacts = [bulk.row(_new_contact(customer, {**contact, "is_primary": n == primary}), contact_columns, connection)
+                    for n, contact in enumerate(given)]
+        return (bulk.row(customer, customer_columns, connection), contacts, customer.name,
+                _create_audit_data(customer, entry_point=entry_point, owner=owner, contacts=len(given), confirmed=False))
+
+    return make
+
+
 @transaction.atomic
 def customer_create_many(*, actor, entries: list[tuple[dict, tuple[dict, ...]]], entry_point: str = "import",
-                         owner=None, all_or_nothing: bool = True) -> tuple[list[Customer | None], dict[int, DomainError]]:
+                         owner=None, all_or_nothing: bool = True) -> tuple[list[int | None], dict[int, DomainError]]:
     """Create many customers, each exactly as ``customer_create`` would (same fields, keys,
     contacts, tags, duplicate policy and one CUSTOMER_CREATE audit entry each), in bulk: the
-    duplicate check runs on whole batches, rows go in with ``bulk_create`` and the audit chain is
-    appended in one locked pass per batch.
+    duplicate check runs on whole batches; the rows are prepared (cleaned values to encrypted,
+    indexed database values) by ``_row_maker``, in worker processes for a large batch
+    (``parallel.chunks``), while this process checks the duplicates, then inserts them
+    ``BULK_BATCH`` at a time (``bulk.insert_rows``) and appends their audit entries in one locked
+    pass per batch. The customers of one call share their creation instant.
 
-    ``entries`` are (cleaned customer data, cleaned contacts). Returns the created customer for
+    ``entries`` are (cleaned customer data, cleaned contacts). Returns the new customer's id for
     each entry (None where refused) and the refusals by index. ``all_or_nothing``: any refusal
     raises :class:`BatchRefused` and nothing is written."""
     require_permission(actor, perms.CREATE)
-    for data, contacts in entries:  # the field matrix (SEC-3) holds here as in customer_create
-        _require_writable_on_create(actor, field_access.CUSTOMER, data)
-        for contact_data in contacts:
-            _require_writable_on_create(actor, field_access.CONTACT, contact_data)
-    refusals = _batch_refusals(actor=actor, entries=entries, entry_point=entry_point)
-    if refusals and all_or_nothing:
-        raise BatchRefused(refusals)
+    # the field matrix (SEC-3) holds here as in customer_create
+    _require_writable_on_create_many(actor, field_access.CUSTOMER, [data for data, _contacts in entries])
+    _require_writable_on_create_many(actor, field_access.CONTACT, [c for _data, contacts in entries for c in contacts])
     owner = owner or actor
-    created: list[Customer | None] = [None] * len(entries)
-    chosen = [i for i in range(len(entries)) if i not in refusals]
-    for start in range(0, len(chosen), BULK_BATCH):
-        batch = chosen[start:start + BULK_BATCH]
-        customers = [_new_customer(actor=actor, owner=owner, data=entries[i][0]) for i in batch]
-        Customer.objects.bulk_create(customers)
-        _link_tags(customers, [entries[i][0].get("tags", []) for i in batch])
-        contacts = []
-        for customer, i in zip(customers, batch, strict=True):
-            given = entries[i][1]
-            primary = _primary_index(given)
-            contacts += [_new_contact(customer, {**data, "is_primary": n == primary}) for n, data in enumerate(given)]
-        Contact.objects.bulk_create(contacts)
-        audit.record_many(actor, actions.CUSTOMER_CREATE, [
-            (customer, _create_audit_data(customer, entry_point=entry_point, owner=owner,
-                                          contacts=len(entries[i][1]), confirmed=False))
-            for customer, i in zip(customers, batch, strict=True)])
-        for customer, i in zip(customers, batch, strict=True):
-            created[i] = customer
+    owner.department  # noqa: B018 - every row reads it: loaded once here, before worker processes fork
+    created: list[int | None] = [None] * len(entries)
+    customer_id = [column.attname for column in bulk.columns(Contact)].index("customer_id")
+    with clock.pinned():
+        make = _row_maker(actor=actor, owner=owner, entries=entries, entry_point=entry_point)
+        # Every entry's rows are prepared (by worker processes, for a large batch) while this
+        # process checks the duplicates; nothing is written before that check.
+        with closing(parallel.chunks(make, list(range(len(entries))), chunk=BULK_BATCH)) as prepared_batches:
+            first = next(prepared_batches, [])
+            refusals = _batch_refusals(actor=actor, entries=entries, entry_point=entry_point)
+            if refusals and all_or_nothing:
+                raise BatchRefused(refusals)
+            batches = chain([first], prepared_batches)  # first is [] when there are no entries: not strict
+            for start, prepared in zip(range(0, len(entries), BULK_BATCH), batches, strict=False):
+                kept = [(i, made) for i, made in enumerate(prepared, start) if i not in refusals]
+                ids = bulk.insert_rows(Customer, [customer for _i, (customer, _rows, _name, _audit) in kept])
+                contacts = []
+                for pk, (_i, (_customer, rows, _name, _audit)) in zip(ids, kept, strict=True):
+                    for row in rows:
+                        row[customer_id] = pk
+                    contacts += rows
+                bulk.insert_rows(Contact, contacts)
+                _link_tags(ids, [entries[i][0].get("tags", []) for i, _made in kept])
+                audit.record_many(actor, actions.CUSTOMER_CREATE, [
+                    ((Customer._meta.label_lower, pk, name), data) for pk, (_i, (_customer, _rows, name, data))
+                    in zip(ids, kept, strict=True)])
+                for pk, (i, _made) in zip(ids, kept, strict=True):
+                    created[i] = pk
     return created, refusals
 
 
@@ -272,16 +301,35 @@ def _normal(value):
     return "" if value is None else value
 
 
+def _set_on_create(entity: str, data: dict) -> list[str]:
+    """The matrix fields a new record sets away from their default."""
+    defaults = _create_defaults(entity)
+    return [name for name, value in data.items()
+            if name in defaults and _normal(value) not in ("", [], False, defaults[name])]
+
+
+@cache
+def _create_defaults(entity: str) -> dict:
+    model = field_access.MODELS[entity]
+    return {name: _normal(None if name == "tags" else model._meta.get_field(name).get_default())
+            for name in field_access.fields_of(entity)}
+
+
 def _require_writable_on_create(actor, entity: str, data: dict) -> None:
     """A new record may carry a non-writable field only at its default (SEC-3: the trusted layer)."""
-    model = field_access.MODELS[entity]
-    set_fields = [name for name in data if name in field_access.fields_of(entity)
-                  and _normal(data[name]) not in ("", [], False, _normal(_model_default(model, name)))]
-    field_access.for_user(actor).require_writable(entity, set_fields, None)
+    field_access.for_user(actor).require_writable(entity, _set_on_create(entity, data), None)
 
 
-def _model_default(model, name: str):
-    return None if name == "tags" else model._meta.get_field(name).get_default()
+def _require_writable_on_create_many(actor, entity: str, records: list[dict]) -> None:
+    """As ``_require_writable_on_create`` for each record, checked once on the fields any of them
+    sets; when that fails, record by record, so the refusal names what the first bad record's would."""
+    try:
+        field_access.for_user(actor).require_writable(
+            entity, {name for data in records for name in _set_on_create(entity, data)}, None)
+    except field_access.FieldForbidden:
+        for data in records:
+            _require_writable_on_create(actor, entity, data)
+        raise
 
 
 def _require_writable_changes(actor, entity: str, obj, data: dict, names) -> None:
@@ -324,10 +372,8 @@ def _comparable(obj, field: str):
 
 def _new_contact(customer: Customer, data: dict) -> Contact:
     """An unsaved contact of ``customer`` from a validated ContactForm's cleaned_data, keys computed."""
-    contact = Contact(customer=customer)
-    for field in CONTACT_FIELDS:
-        if field in data:
-            setattr(contact, field, data[field] if data[field] is not None else ("" if field != "birthday" else None))
+    contact = bulk.new(Contact, {field: data[field] if data[field] is not None else ("" if field != "birthday" else None)
+                                 for field in CONTACT_FIELDS if field in data}, customer=customer)
     set_contact_keys(contact)
     return contact
 
