@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "kehu.compliance",
     "kehu.policy",
     "kehu.customers",
+    "kehu.engagement",
     "kehu.web",
 ]
 

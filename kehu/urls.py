@@ -10,6 +10,7 @@ urlpatterns = [
     path("policy/", include("kehu.policy.urls")),
     path("audit/", include("kehu.compliance.urls")),
     path("customers/", include("kehu.customers.urls")),
+    path("", include("kehu.engagement.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api.urls),
     path("customers/io/", include("kehu.customers.urls_io")),

@@ -1,0 +1,117 @@
+"""Relationship maintenance (REL-1..6): follow-up records, and tasks (reminders, callbacks) for a person."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kehu.core import clock
+from kehu.org.scope import ScopedManager
+
+
+class FollowUpKind(models.TextChoices):
+    PHONE = "phone", _("电话")
+    VISIT = "visit", _("拜访")
+    EMAIL = "email", _("邮件")
+    WECHAT = "wechat", _("微信")
+    SMS = "sms", _("短信")
+    MEETING = "meeting", _("会议")
+    EVENT = "event", _("活动")
+
+
+class FollowUp(models.Model):
+    """One contact with a customer (跟进记录, REL-1); visible to whoever sees the customer."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="followups")
+    contact = models.ForeignKey("customers.Contact", verbose_name=_("联系人"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="followups")
+    kind = models.CharField(_("方式"), max_length=10, choices=FollowUpKind.choices)
+    happened_at = models.DateTimeField(_("跟进时间"), default=clock.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("跟进人"), on_delete=models.PROTECT,
+                           related_name="followups")
+    content = models.TextField(_("跟进内容"))
+    outcome = models.TextField(_("结果"), blank=True)
+    next_step = models.CharField(_("下一步"), max_length=200, blank=True)
+    next_date = models.DateField(_("下次跟进日期"), null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
+
+    objects = ScopedManager(owner="customer__owner", department="customer__department",
+                            shared="customer__team_members")
+
+    class Meta:
+        verbose_name = _("跟进记录")
+        verbose_name_plural = _("跟进记录")
+        ordering = ["-happened_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-happened_at"], name="engagement_followup_customer"),
+            models.Index(fields=["by", "-happened_at"], name="engagement_followup_by"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.kind} @ {self.happened_at:%Y-%m-%d}"
+
+
+# --- tasks -------------------------------------------------------------------------------------------
+# A task's kind is a short code; apps add theirs (with a label) from AppConfig.ready() or at import.
+TASK_KINDS: dict[str, object] = {}
+
+
+def register_task_kind(code: str, label) -> str:
+    TASK_KINDS[code] = label
+    return code
+
+
+def task_kind_label(code: str) -> str:
+    return str(TASK_KINDS.get(code, code))
+
+
+RECONTACT = register_task_kind("recontact", _("再次联系"))
+FIRST_CONTACT = register_task_kind("first_contact", _("首次跟进"))
+FOLLOW_UP = register_task_kind("follow_up", _("计划跟进"))
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("待办")
+    DONE = "done", _("已完成")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class Task(models.Model):
+    """Something one person has to do by a date (待办): recontacts, planned follow-ups, care, visits, …
+
+    ``source_key`` names what made the task ("recontact:<customer>:<date>"): unique, so a sweep that
+    runs twice creates nothing the second time.
+    """
+
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("负责人"), on_delete=models.PROTECT,
+                                 related_name="engagement_tasks")
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("客户"), null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="engagement_tasks")
+    kind = models.CharField(_("类型"), max_length=30)
+    title = models.CharField(_("标题"), max_length=200)
+    due_date = models.DateField(_("到期日"))
+    status = models.CharField(_("状态"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    source_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
+
+    objects = ScopedManager(owner="assignee", department="assignee__department")
+
+    class Meta:
+        verbose_name = _("待办")
+        verbose_name_plural = _("待办")
+        ordering = ["due_date", "id"]
+        indexes = [
+            models.Index(fields=["assignee", "status", "due_date"], name="engagement_task_assignee"),
+            models.Index(fields=["customer", "status"], name="engagement_task_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.title} ({self.due_date})"
+
+    @property
+    def kind_label(self) -> str:
+        return task_kind_label(self.kind)
