@@ -18,6 +18,7 @@ from kehu.customers.api_fields import router as field_permissions_router
 from kehu.customers.api_io import router as customers_io_router
 from kehu.customers.api_pools import pools_router
 from kehu.customers.api_pools import router as ownership_router
+from kehu.engagement.api_care import care_router, events_router, notifications_router
 from kehu.org.api import router as org_router
 from kehu.org.api_admin import router as org_admin_router
 from kehu.org.api_auth import ApiTokenAuth, docs_access
@@ -62,3 +63,6 @@ api.add_router("/admin/field-permissions", field_permissions_router)
 api.add_router("/admin/access-alerts", access_alerts_router)
 api.add_router("/handovers", handover_router)
 api.add_router("/admin/handover-check", handover_check_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/care-tasks", care_router)
+api.add_router("/events", events_router)

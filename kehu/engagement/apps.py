@@ -15,3 +15,7 @@ class EngagementConfig(AppConfig):
         section = _("跟进与拜访")
         navigation.add(NavItem(section, _("我的一天"), "engagement:my_day", permissions.MY_DAY))
         sections.register()
+
+        from kehu.engagement import apps_care
+
+        apps_care.ready()

@@ -115,3 +115,8 @@ class Task(models.Model):
     @property
     def kind_label(self) -> str:
         return task_kind_label(self.kind)
+
+
+# Notifications, care and events (REL-3, REL-5, REL-6) live in their own modules.
+from kehu.engagement.models_care import *  # noqa: E402,F403
+from kehu.engagement.models_notify import *  # noqa: E402,F403

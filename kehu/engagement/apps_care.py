@@ -1,0 +1,27 @@
+"""What care, events and notifications add when the engagement app is ready: navigation, the periodic
+jobs, the customer-timeline source and the "my day" section."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext_lazy as _
+
+
+def ready() -> None:
+    from kehu.core import schedule
+    from kehu.engagement import events, permissions_care, sections_care, tasks_care
+    from kehu.org import permissions as org_perms
+    from kehu.web import navigation
+    from kehu.web.navigation import NavItem
+
+    section = _("跟进与拜访")
+    navigation.add(NavItem(section, _("客户关怀"), "engagement:care_list", permissions_care.CARE_SEND))
+    navigation.add(NavItem(section, _("关怀模板"), "engagement:care_templates", permissions_care.CARE_TEMPLATES))
+    navigation.add(NavItem(section, _("客户活动"), "engagement:event_list", permissions_care.EVENTS_VIEW))
+    navigation.add(NavItem(navigation.SECTION_SYSTEM, _("通知机器人"), "engagement:webhooks",
+                           org_perms.SYSTEM_CONFIGURE))
+    schedule.periodic(tasks_care.sweep_care, daily_at=dt.time(6, 0))
+    schedule.periodic(tasks_care.retry_deliveries, every=dt.timedelta(minutes=1))
+    events.register_timeline()
+    sections_care.register()
