@@ -3,7 +3,6 @@
 A send or an invitation refused for lack of marketing consent is a 409 whose ``code`` is
 ``consent_<reason>`` (``consent_never_asked``, ``consent_opted_out``, …)."""
 
-from __future__ import annotations
 
 import datetime as dt
 

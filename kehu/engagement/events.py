@@ -1,7 +1,7 @@
 """Customer events (REL-5): 感恩活动, 座谈会 … with invitations, replies and attendance.
 
-An event is seen within the data scope of its organiser and department; an invitation is seen by whoever
-sees its customer, and only such a user may invite or record a reply or attendance. Inviting by e-mail
+An event is seen across its organiser's company (salespeople invite their customers to the marketing
+department's events); an invitation is seen by whoever sees its customer, and only such a user may invite or record a reply or attendance. Inviting by e-mail
 or SMS is marketing to a person (PRIV-1): refused unless ``marketing_allowed`` for that channel; an
 enterprise customer is invited through its contacts. Attendance appears on the customer's timeline.
 """
@@ -25,6 +25,7 @@ from kehu.customers import consent, timeline
 from kehu.customers.models import Contact, Customer
 from kehu.engagement import permissions_care as perms
 from kehu.engagement.models import Event, EventKind, Invitation, InviteChannel, Rsvp
+from kehu.org import roles
 from kehu.org.access import require_permission
 
 EVENT_SAVE = register_action("event.save", gettext_lazy("保存客户活动"))
@@ -36,8 +37,13 @@ CONSENT_CHANNELS = {InviteChannel.EMAIL: "email", InviteChannel.SMS: "sms"}
 # --- reads ----------------------------------------------------------------------------------------
 def events_for(user) -> QuerySet:
     require_permission(user, perms.EVENTS_VIEW)
-    return (Event.objects.visible_to(user).select_related("organiser")
-            .annotate(invited=Count("invitations"), attended=Count("invitations", filter=Q(invitations__attended=True))))
+    rows = Event.objects.all()
+    if user.data_scope != roles.ALL:
+        company = user.company
+        rows = rows.filter(Q(organiser=user) | Q(department__company=company) if company else Q(organiser=user))
+    return (rows.select_related("organiser")
+            .annotate(invited=Count("invitations"), attended=Count("invitations", filter=Q(invitations__attended=True)))
+            .order_by("-starts_at", "-id"))
 
 
 def event_for(user, pk: int) -> Event:

@@ -9,7 +9,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core import clock
-from kehu.org.scope import ScopedManager
 from kehu.policy.evaluators.care import KINDS
 
 OCCASIONS = [(code, _(label)) for code, label in KINDS.items()]
@@ -62,7 +61,7 @@ class EventKind(models.TextChoices):
 
 
 class Event(models.Model):
-    """A customer event (REL-5); its department decides who sees it (ORG-3)."""
+    """A customer event (REL-5), seen across the company of its department (kehu.engagement.events)."""
 
     title = models.CharField(_("活动名称"), max_length=200)
     kind = models.CharField(_("类型"), max_length=20, choices=EventKind.choices)
@@ -74,8 +73,6 @@ class Event(models.Model):
     department = models.ForeignKey("org.Department", verbose_name=_("部门"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=clock.now, editable=False)
-
-    objects = ScopedManager(owner="organiser", department="department")
 
     class Meta:
         verbose_name = _("客户活动")
