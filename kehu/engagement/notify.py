@@ -197,12 +197,20 @@ def _send(notification: Notification, endpoint: WebhookEndpoint | None) -> webho
 
 
 def endpoint_test(*, actor, endpoint: WebhookEndpoint) -> webhooks.Result:
-    """Post a test message to one webhook at once (the admin's "test" button, ``kehu notify test``)."""
+    """The admin's "test" button: post a test message to one webhook at once."""
     require_permission(actor, org_perms.SYSTEM_CONFIGURE)
+    return post_test(endpoint, actor.full_name or actor.username)
+
+
+def test_message(sender: str) -> webhooks.Message:
+    return webhooks.Message(id=0, kind="test", title=_("Kehu 测试消息"), body=_("通知渠道设置正确。"),
+                            recipient=sender, created_at=clock.now().isoformat())
+
+
+def post_test(endpoint: WebhookEndpoint, sender: str) -> webhooks.Result:
+    """Post a test message to one webhook at once (also ``kehu notify test --channel webhook``)."""
     url, secret = endpoint.unsealed()
-    message = webhooks.Message(id=0, kind="test", title=_("Kehu 测试消息"), body=_("通知机器人设置正确。"),
-                               recipient=actor.full_name or actor.username, created_at=clock.now().isoformat())
-    return webhooks.send(endpoint.format, webhooks.build(endpoint.format, url, secret, message,
+    return webhooks.send(endpoint.format, webhooks.build(endpoint.format, url, secret, test_message(sender),
                                                          now=clock.now().timestamp()))
 
 
