@@ -11,6 +11,7 @@ from lunar_python import Lunar
 
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock
+from kehu.core.errors import DomainError
 from kehu.customers import services
 from kehu.customers.factories import ContactFactory, CustomerFactory
 from kehu.customers.models import Customer
@@ -107,7 +108,7 @@ def grant_email(sales, contact):
 
 
 def test_email_without_consent_is_refused_with_the_reason(sales, item, login):
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(DomainError) as refused:
         care.care_send(actor=sales, item=item, channel="email", message="生日快乐")
     assert refused.value.code == "consent_never_asked"
     response = login(sales).post(reverse("engagement:care_detail", args=[item.pk]),
@@ -133,7 +134,7 @@ def test_after_withdrawal_email_is_refused_again(sales, item, zhang):
     grant_email(sales, zhang)
     services.consent_withdraw(actor=sales, customer=zhang.customer, contact=zhang, purpose="marketing",
                               channel="email", collected_via="phone")
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(DomainError) as refused:
         care.care_send(actor=sales, item=item, channel="email", message="生日快乐")
     assert refused.value.code == "consent_opted_out"
 
@@ -141,7 +142,7 @@ def test_after_withdrawal_email_is_refused_again(sales, item, zhang):
 def test_record_needs_no_consent_and_sends_nothing(sales, item):
     care.care_send(actor=sales, item=item, channel="record", message="送了月饼")
     assert mail.outbox == [] and CareItem.objects.get(pk=item.pk).sent_channel == "record"
-    with pytest.raises(Exception) as again:
+    with pytest.raises(DomainError) as again:
         care.care_send(actor=sales, item=item, channel="record", message="再来")
     assert again.value.code == "already_sent"
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock
+from kehu.core.errors import DomainError
 from kehu.customers import services, timeline
 from kehu.customers.factories import ContactFactory, CustomerFactory
 from kehu.engagement import events
@@ -61,10 +62,10 @@ def test_invite_reply_attend_and_the_timeline(sales, event, customer, contact, l
 
 @pytest.mark.req("PRIV-1")
 def test_email_and_sms_invitations_need_consent(sales, event, customer, contact):
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(DomainError) as refused:
         events.invite(actor=sales, event=event, customer=customer, contact=contact, channel="sms")
     assert refused.value.code == "consent_never_asked"
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(DomainError) as refused:
         events.invite(actor=sales, event=event, customer=customer, contact=None, channel="email")
     assert refused.value.code == "consent_not_a_person"  # an enterprise is invited through its contacts
     services.consent_grant(actor=sales, customer=customer, contact=contact, purpose="marketing", channel="sms",
@@ -78,7 +79,7 @@ def test_attendance_only_once_the_event_has_started(sales, manager, customer):
     later = events.event_save(actor=manager, title="座谈会", kind="seminar",
                               starts_at=clock.now() + dt.timedelta(days=3))
     invitation = events.invite(actor=sales, event=later, customer=customer, contact=None, channel="in_person")
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(DomainError) as refused:
         events.respond(actor=sales, invitation=invitation, attended=True)
     assert refused.value.code == "not_started"
 

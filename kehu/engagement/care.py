@@ -200,7 +200,7 @@ def template_save(*, actor, template: CareTemplate | None = None, occasion: str,
 def care_send(*, actor, item: CareItem, channel: str, message: str, subject: str = "") -> CareItem:
     """Send (e-mail) or record a care message and close the task. E-mail needs the contact's consent."""
     require_permission(actor, perms.CARE_SEND)
-    item = CareItem.objects.select_for_update().select_related("task", "customer", "contact").get(pk=item.pk)
+    item = CareItem.objects.select_for_update(of=("self",)).select_related("task", "customer", "contact").get(pk=item.pk)
     if item.task.assignee_id != actor.pk:
         raise Http404(_("关怀任务不存在，或不是您的任务。"))
     if item.sent_at is not None:
