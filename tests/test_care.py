@@ -170,6 +170,20 @@ def test_an_unknown_placeholder_is_refused_and_preview_fills_samples(make_user, 
     assert AuditEntry.objects.filter(action="care.template_save").exists()
 
 
+@pytest.mark.req("SEC-3")
+def test_a_birthday_date_is_hidden_from_a_role_that_may_not_see_contact_birthdays(sales, item, login, make_user):
+    from kehu.customers.field_access import CONTACT, EVERYWHERE, HIDDEN
+    from kehu.org.models import Role
+
+    services.field_permissions_set(actor=make_user(roles.SECURITY_ADMIN), role=Role.objects.get(code=roles.SALESPERSON),
+                                   cells={(CONTACT, "birthday"): (HIDDEN, EVERYWHERE)})
+    sales = type(sales).objects.get(pk=sales.pk)  # field access is computed once per user object
+    assert care.shown_date(sales, item) is None
+    html = login(sales).get(reverse("engagement:care_list")).content.decode()
+    assert "2027-09-15" in html  # Mid-Autumn's date is no secret …
+    assert html.count("2027-09-15") == 1  # … the birthday's is
+
+
 # --- pages, permissions, my day, API ----------------------------------------------------------------
 def test_pages_anonymous_without_permission_and_not_mine(client, login, sales, other, item, make_user):
     urls = [reverse("engagement:care_list"), reverse("engagement:care_detail", args=[item.pk]),

@@ -218,7 +218,10 @@ def care_send(*, actor, item: CareItem, channel: str, message: str, subject: str
         address = person.email.reveal()
         if not address:
             raise DomainError("no_email", _("此联系人没有电子邮箱。"), field="channel")
-        send_mail(subject or item.occasion_label, message, None, [address])
+        try:
+            send_mail(subject or item.occasion_label, message, None, [address])
+        except Exception as exc:  # noqa: BLE001 (the mail server's refusal, shown to the sender; nothing saved)
+            raise DomainError("mail_failed", _("邮件发送失败：%(error)s") % {"error": exc}, status=502) from exc
         data["consent_record"] = decision.record_id
     now = clock.now()
     item.sent_at, item.sent_by, item.sent_channel, item.message = now, actor, channel, message
