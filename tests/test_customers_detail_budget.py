@@ -17,6 +17,7 @@ from kehu.customers import services, timeline
 from kehu.customers.factories import ContactFactory, CustomerFactory
 from kehu.customers.forms import CustomerForm
 from kehu.customers.models import Attachment, ConsentRecord, CustomerReview, FieldChange
+from kehu.engagement.models import FollowUp
 from kehu.org import roles
 from tests.customer_data import API_DETAIL_QUERIES, DETAIL_QUERIES, TAB_QUERIES, cleaned, make_customer
 
@@ -26,7 +27,8 @@ TABS = list(TAB_QUERIES)
 
 
 def long_history(customer, actor, n: int = 300) -> None:
-    """Hundreds of field changes, dozens of contacts, files (some deleted), consents, reviews and merged duplicates."""
+    """Hundreds of field changes, dozens of contacts, files (some deleted), consents, reviews, follow-ups and
+    merged duplicates."""
     now = clock.now()
     at = [now - dt.timedelta(minutes=i) for i in range(n)]
     FieldChange.objects.bulk_create(FieldChange(customer=customer, field="remarks", label="备注", old_value=str(i),
@@ -45,6 +47,8 @@ def long_history(customer, actor, n: int = 300) -> None:
         for i in range(80))
     CustomerReview.objects.bulk_create(CustomerReview(customer=customer, reviewed_by=actor, reviewed_at=at[i],
                                                       note=f"第 {i} 次核实") for i in range(50))
+    FollowUp.objects.bulk_create(FollowUp(customer=customer, contact=contacts[i % 40], kind="phone", happened_at=at[i],
+                                          by=actor, content=f"第 {i} 次电话") for i in range(80))
     for _i in range(5):
         CustomerFactory(owner=actor, merged_into=customer, deleted_at=now)
 
@@ -122,7 +126,7 @@ def test_the_timeline_is_one_query_over_every_source(sales, fresh_and_long, djan
     assert events == sorted(events, key=lambda e: e.at, reverse=True)
     kinds = {e.kind for e in timeline.events_for(long, sales, limit=1000)}
     assert kinds == {"created", "field_change", "contact_added", "review", "merged", "attachment_upload",
-                     "attachment_delete", "consent_granted", "consent_withdrawn"}
+                     "attachment_delete", "consent_granted", "consent_withdrawn", "followup"}
 
 
 @pytest.mark.req("INFO-11", "SEC-3")

@@ -182,7 +182,7 @@ def received(customer) -> dt.datetime:
 
 
 def decide_return(rules: PoolsRules, customer, now: dt.datetime, version: int) -> ReturnDecision:
-    """The evaluator on one customer's facts (follow-ups are not recorded yet: the last contact stands in)."""
+    """The evaluator on one customer's facts; ``last_contact_at`` is the newest follow-up's time (kehu.engagement)."""
     return return_due(rules, customer.tier, customer.last_contact_at, received(customer), customer.locked, now,
                       won=customer.stage == WON, version=version)
 
@@ -233,10 +233,15 @@ def return_window_q(rules: PoolsRules, now: dt.datetime, within_days: int = 0) -
             & by_tier)
 
 
-def returning_soon(user, now: dt.datetime | None = None) -> QuerySet[Customer]:
-    """``user``'s own customers the rules return within the warning period (or due now)."""
+def returning_soon_q(now: dt.datetime, rules: PoolsRules | None = None) -> Q:
+    """Owned customers the rules in force (``rules``, when the caller read them already) return within the
+    warning period (or due now)."""
     from kehu.policy.selectors import rules_in_force
 
-    now = now or clock.now()
-    rules = rules_in_force("pools", now)
-    return Customer._base_manager.filter(return_window_q(rules, now, rules.warn_days_before), owner=user)
+    rules = rules or rules_in_force("pools", now)
+    return return_window_q(rules, now, rules.warn_days_before)
+
+
+def returning_soon(user, now: dt.datetime | None = None, *, rules: PoolsRules | None = None) -> QuerySet[Customer]:
+    """``user``'s own customers the rules return within the warning period (or due now)."""
+    return Customer._base_manager.filter(returning_soon_q(now or clock.now(), rules), owner=user)

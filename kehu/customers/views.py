@@ -8,6 +8,7 @@ always POSTed and kept in the session, never put in a URL (SECURITY.md WEB-7).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -15,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kehu.core import regions
@@ -159,7 +161,7 @@ def _detail_page(request, customer, *, tab="", status=200, **forms):
         "tabs": TABS, "active_tab": tab,
     }
     if tab:
-        context.update(TABS[tab](request, customer, **forms))
+        context.update(TABS[tab].context(request, customer, **forms), tab_template=TABS[tab].template)
     return render(request, "customers/detail.html", context, status=status)
 
 
@@ -171,7 +173,8 @@ def customer_tab(request, pk: int, tab: str):
         raise Http404
     customer = _adapt(selectors.customer_detail_for, request.user, pk)
     return render(request, "customers/_tabs.html", {"customer": customer, "tabs": TABS, "active_tab": tab,
-                                                    **TABS[tab](request, customer)})
+                                                    "tab_template": TABS[tab].template,
+                                                    **TABS[tab].context(request, customer)})
 
 
 def _contacts_tab(request, customer) -> dict:
@@ -211,9 +214,24 @@ def _tab_url(pk: int, tab: str) -> str:
     return reverse("customers:detail", args=[pk]) + f"?tab={tab}#tabs"
 
 
-# The customer page's tabs: name → the context of its content (customers/_<name>.html, in _tabs.html).
-TABS = {"contacts": _contacts_tab, "history": _history_tab, "attachments": _attachments_tab,
-        "consents": _consents_tab}
+@dataclasses.dataclass(frozen=True)
+class Tab:
+    label: object
+    context: Callable[..., dict]  # (request, customer, **bound forms) -> the context of ``template``
+    template: str
+
+
+# The customer page's tabs, in order; later apps add theirs with ``register_tab`` from AppConfig.ready().
+TABS: dict[str, Tab] = {
+    "contacts": Tab(gettext_lazy("联系人"), _contacts_tab, "customers/_contacts.html"),
+    "history": Tab(gettext_lazy("修改记录"), _history_tab, "customers/_history.html"),
+    "attachments": Tab(gettext_lazy("附件"), _attachments_tab, "customers/_attachments.html"),
+    "consents": Tab(gettext_lazy("个人信息同意"), _consents_tab, "customers/_consents.html"),
+}
+
+
+def register_tab(name: str, label, context: Callable[..., dict], template: str) -> None:
+    TABS[name] = Tab(label, context, template)
 
 
 def _consent_rows(history) -> list:

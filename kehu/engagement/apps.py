@@ -8,14 +8,29 @@ class EngagementConfig(AppConfig):
     verbose_name = _("跟进与拜访")
 
     def ready(self):
-        from kehu.engagement import permissions, sections
+        import datetime as dt
+
+        from kehu.core import schedule
+        from kehu.customers.views import register_tab
+        from kehu.engagement import actions, apps_care, permissions, sections, tasks, timeline, views  # noqa: F401 (actions: audit codes)
+        from kehu.org import handover
         from kehu.web import navigation
         from kehu.web.navigation import NavItem
 
         section = _("跟进与拜访")
         navigation.add(NavItem(section, _("我的一天"), "engagement:my_day", permissions.MY_DAY))
+        navigation.add(NavItem(section, _("我的跟进"), "engagement:followups", permissions.FOLLOWUP_RECORD))
         sections.register()
+        timeline.register()
+        register_tab("followups", _("跟进记录"), views.followups_tab, "engagement/_followups.html")
+        # REL-4: reminders within the hour a customer is created or falls due; idempotent.
+        schedule.periodic(tasks.sweep_contact_tasks, every=dt.timedelta(hours=1))
+        # OWN-5: a leaver's open tasks go to the (first) receiver.
+        handover.register(handover.Handover("engagement.task", _("待办"), open_tasks, "assignee"))
+        apps_care.ready()  # notifications, care and events (REL-3, REL-5, REL-6)
 
-        from kehu.engagement import apps_care
 
-        apps_care.ready()
+def open_tasks():
+    from kehu.engagement.models import Task, TaskStatus
+
+    return Task.objects.filter(status=TaskStatus.OPEN)

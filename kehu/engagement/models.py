@@ -54,11 +54,15 @@ class FollowUp(models.Model):
 
 # --- tasks -------------------------------------------------------------------------------------------
 # A task's kind is a short code; apps add theirs (with a label) from AppConfig.ready() or at import.
+# The kinds a follow-up answers close when one is recorded for the task's customer (REL-4).
 TASK_KINDS: dict[str, object] = {}
+CLOSED_BY_FOLLOWUP: set[str] = set()
 
 
-def register_task_kind(code: str, label) -> str:
+def register_task_kind(code: str, label, *, closed_by_followup: bool = False) -> str:
     TASK_KINDS[code] = label
+    if closed_by_followup:
+        CLOSED_BY_FOLLOWUP.add(code)
     return code
 
 
@@ -66,9 +70,9 @@ def task_kind_label(code: str) -> str:
     return str(TASK_KINDS.get(code, code))
 
 
-RECONTACT = register_task_kind("recontact", _("再次联系"))
-FIRST_CONTACT = register_task_kind("first_contact", _("首次跟进"))
-FOLLOW_UP = register_task_kind("follow_up", _("计划跟进"))
+RECONTACT = register_task_kind("recontact", _("再次联系"), closed_by_followup=True)
+FIRST_CONTACT = register_task_kind("first_contact", _("首次跟进"), closed_by_followup=True)
+FOLLOW_UP = register_task_kind("follow_up", _("计划跟进"), closed_by_followup=True)
 
 
 class TaskStatus(models.TextChoices):

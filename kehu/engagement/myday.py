@@ -33,6 +33,7 @@ class MyDayRow:
     detail: str = ""
     due: dt.date | None = None
     overdue: bool = False
+    done_url: str = ""  # a POST that marks the row done (a task's), shown as a button
 
 
 @dataclass(frozen=True)

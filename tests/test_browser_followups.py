@@ -1,0 +1,47 @@
+"""Recording a follow-up from a phone-sized browser (REL-1, REL-6): my day shows the reminder, tapping it opens
+the one-column form, saving lands on the customer's follow-ups and answers the reminder."""
+
+import re
+
+import pytest
+
+from kehu.core import clock
+from kehu.engagement.models import Task
+from kehu.org import roles
+from kehu.org.factories import TEST_PASSWORD
+from tests.customer_data import make_customer
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("defaults_seeded")]
+
+
+@pytest.mark.req("REL-1", "REL-6")
+def test_record_a_followup_on_a_phone_from_my_day(live_server, phone_page, make_user):
+    lilei = make_user(roles.SALESPERSON, username="lilei", full_name="李雷")
+    customer = make_customer(lilei, "杭州华信电子科技有限公司", mobile="13812345678")
+    task = Task.objects.create(assignee=lilei, customer=customer, kind="recontact", title="再次联系：杭州华信",
+                               due_date=clock.today())
+    page = phone_page
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "lilei")
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/$"))
+    page.locator(".navbar-toggler").click()
+    page.locator("#kehu-nav").get_by_text("我的一天").click()
+    page.wait_for_url(re.compile(r"/my-day/$"))
+    page.get_by_role("link", name="再次联系：杭州华信").click()
+    page.wait_for_url(re.compile(rf"/followups/new/{customer.pk}/$"))
+    # One column that fits the screen, with thumb-sized controls.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for selector in ("select[name=kind]", "textarea[name=content]", "button[type=submit]"):
+        assert page.locator(f"main {selector}").bounding_box()["height"] >= 44, selector
+    page.select_option("select[name=kind]", "visit")
+    page.select_option("select[name=contact]", label="李四")
+    page.fill("textarea[name=content]", "上门拜访，客户确认下季度采购计划")
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(rf"/customers/{customer.pk}/\?tab=followups"))
+    assert "上门拜访，客户确认下季度采购计划" in page.locator("#tabs").inner_text()
+    task.refresh_from_db()
+    assert task.status == "done"
+    page.goto(f"{live_server.url}/my-day/")
+    assert "再次联系：杭州华信" not in page.content()
