@@ -221,8 +221,9 @@ def test_my_day_shows_care_this_week(sales, zhang, login):
 
 
 @pytest.mark.req("PRIV-1")
-def test_api_list_and_send(sales, other, item, api_client, client):
+def test_api_list_and_send(sales, other, item, api_client, client, make_user):
     assert client.get("/api/v1/care-tasks").status_code == 401
+    assert api_client(make_user(roles.SYSTEM_ADMIN)).get("/api/v1/care-tasks").status_code == 403
     api = api_client(sales)
     body = api.get("/api/v1/care-tasks").json()
     assert {row["occasion"] for row in body["items"]} == {"birthday", "mid_autumn"}

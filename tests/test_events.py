@@ -131,6 +131,7 @@ def test_manager_creates_an_event_on_the_page(manager, login):
 
 def test_api(sales, other, manager, customer, contact, api_client, client, make_user):
     assert client.get("/api/v1/events").status_code == 401
+    assert api_client(make_user(roles.SYSTEM_ADMIN)).get("/api/v1/events").status_code == 403
     created = api_client(manager).post("/api/v1/events", {
         "title": "感恩会", "kind": "thanksgiving", "starts_at": (clock.now() - dt.timedelta(hours=1)).isoformat()},
         content_type="application/json")

@@ -173,6 +173,16 @@ def test_webhook_settings_are_sealed_audited_and_never_shown(admin, endpoint, lo
     assert row.name == "改名" and row.unsealed() == (endpoint.unsealed()[0], "SEC123")
 
 
+def test_the_delivery_log_shows_answers_not_texts(admin, sales, endpoint, robot, login,
+                                                 django_assert_max_num_queries):
+    robot.answers.append((200, '{"errcode": 310000, "errmsg": "sign not match"}'))
+    notify.deliver(one(sales).pk)
+    signed_in = login(admin)
+    with django_assert_max_num_queries(8):
+        html = signed_in.get(reverse("engagement:webhooks")).content.decode()
+    assert "sign not match" in html and f"webhook:{endpoint.pk}" in html and "张三明天生日" not in html
+
+
 def test_webhook_test_button_posts_to_the_robot(admin, endpoint, robot, login):
     response = login(admin).post(reverse("engagement:webhook_test", args=[endpoint.pk]), follow=True)
     assert "HTTP 200" in response.content.decode()
@@ -232,6 +242,12 @@ def test_preferences_page(sales, login):
 
 
 # --- API ------------------------------------------------------------------------------------------
+def test_api_needs_sign_in(client):
+    for url in ("/api/v1/notifications", "/api/v1/notifications/unread-count"):
+        assert client.get(url).status_code == 401
+    assert client.post("/api/v1/notifications/read", {}, content_type="application/json").status_code == 401
+
+
 def test_api_mine_only_and_mark_read(sales, other, api_client, client):
     mine, theirs = one(sales), one(other)
     api = api_client(sales)

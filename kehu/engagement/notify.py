@@ -121,6 +121,13 @@ def endpoint_for(actor, pk: int) -> WebhookEndpoint:
     return endpoint
 
 
+def delivery_log(actor, limit: int = 100) -> QuerySet:
+    """The newest deliveries, for the system admin: target, status, attempts, the robot's answer — not the
+    notification's text, which is business data."""
+    require_permission(actor, org_perms.SYSTEM_CONFIGURE)
+    return Delivery.objects.order_by("-id")[:limit]
+
+
 @transaction.atomic
 def endpoint_save(*, actor, endpoint: WebhookEndpoint | None = None, name: str, format: str, url: str = "",
                   secret: str | None = None, department=None, enabled: bool = True) -> WebhookEndpoint:

@@ -88,7 +88,7 @@ def webhook_list(request):
         return redirect("engagement:webhooks")
     return render(request, "engagement/webhooks.html", {
         "endpoints": notify.endpoints(request.user), "formats": list(webhooks.FORMATS.items()),
-        "departments": Department.objects.order_by("path")})
+        "departments": Department.objects.order_by("path"), "deliveries": notify.delivery_log(request.user)})
 
 
 @require_http_methods(["GET", "POST"])
