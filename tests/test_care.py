@@ -74,6 +74,8 @@ def test_the_sweep_is_idempotent_and_notifies_the_owner_once(sales, zhang):
 def test_tiers_outside_the_rules_and_inactive_owners_get_nothing(sales, zhang, customer):
     Customer.objects.filter(pk=customer.pk).update(tier="potential")
     assert sweep(dt.date(2027, 9, 12)) == 0
+    with at(dt.date(2027, 9, 12)):
+        assert care.due_on(dt.date(2027, 9, 12))[1] == []
     Customer.objects.filter(pk=customer.pk).update(tier="key")
     sales.is_active = False
     sales.save()
@@ -234,3 +236,21 @@ def test_api_list_and_send(sales, other, item, api_client, client, make_user):
     done = api.post(f"/api/v1/care-tasks/{item.pk}/send", {"channel": "record", "message": "电话问候"},
                     content_type="application/json")
     assert done.status_code == 200 and done.json()["sent_channel"] == "record"
+
+
+def test_a_sweep_with_nothing_new_costs_the_same_for_many_customers(sales):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def rerun_cost(n):
+        for i in range(n):
+            customer = CustomerFactory(owner=sales, department=sales.department, tier="key", name=f"客户{n}-{i}")
+            ContactFactory(customer=customer, name=f"联系人{i}", birthday=dt.date(1980, 9, 14))
+        sweep(dt.date(2027, 9, 12))
+        with CaptureQueriesContext(connection) as queries:
+            assert sweep(dt.date(2027, 9, 12)) == 0
+        return len(queries)
+
+    # policy version, customers with their owners, contacts, existing keys (one query per 500 keys), and the
+    # savepoint pair of the (empty) notification block
+    assert rerun_cost(5) == rerun_cost(30) <= 6

@@ -90,8 +90,3 @@ def test_a_holiday_in_a_year_not_yet_announced_is_its_own_day():
 def test_the_window_runs_lead_days_ahead():
     assert care.window(CareRules(lead_days=3), dt.date(2027, 9, 12)) == (dt.date(2027, 9, 12), dt.date(2027, 9, 15))
     assert care.window(CareRules(lead_days=0), dt.date(2027, 9, 12)) == (dt.date(2027, 9, 12), dt.date(2027, 9, 12))
-
-
-def test_the_rules_cover_the_listed_tiers_or_every_tier_when_empty():
-    assert CareRules().covers("key") and not CareRules().covers("potential")
-    assert CareRules(tiers=[]).covers("potential")

@@ -48,6 +48,7 @@ CARE_SEND = register_action("care.send", gettext_lazy("发送客户关怀"))
 CARE_TEMPLATE_SAVE = register_action("care.template_save", gettext_lazy("修改关怀模板"))
 PLACEHOLDERS = ("name", "company", "occasion", "date", "sender")
 SEND_CHANNELS = ("record", "email")
+CHUNK = 500  # source keys checked per query
 
 
 # --- the sweep ------------------------------------------------------------------------------------
@@ -69,13 +70,14 @@ class Due:
 
 
 def due_on(today: dt.date) -> tuple[int, list[Due]]:
-    """(policy version, the care occasions due today) for every covered customer that has an owner."""
+    """(policy version, the care occasions due today) for every covered customer that has an active owner."""
     version = version_in_force(clock.now())
     rules = version.section("care")
     start, end = rules_care.window(rules, today)
-    customers = {c.pk: c for c in Customer.objects.filter(owner__isnull=False, owner__is_active=True,
-                                                          deleted_at=None, merged_into=None)
-                 if rules.covers(c.tier)}
+    covered = Customer.objects.filter(owner__isnull=False, owner__is_active=True, deleted_at=None, merged_into=None)
+    if rules.tiers:
+        covered = covered.filter(tier__in=rules.tiers)
+    customers = {c.pk: c for c in covered.select_related("owner")}
     found: list[Due] = []
     festivals = rules_care.festivals_between(rules, start, end)
     for customer in customers.values():
@@ -84,17 +86,25 @@ def due_on(today: dt.date) -> tuple[int, list[Due]]:
             since = customer.created_at.astimezone(SHANGHAI).date()
             found += [Due(customer, None, o) for o in rules_care.anniversaries_between(since, start, end)]
     if rules.birthdays:
-        for contact in Contact.objects.filter(customer_id__in=list(customers), birthday__isnull=False):
+        for contact in Contact.objects.filter(customer__in=covered, birthday__isnull=False).only(
+                "pk", "name", "customer_id", "birthday", "birthday_is_lunar"):
             found += [Due(customers[contact.customer_id], contact, rules_care.Occasion("birthday", day))
                       for day in rules_care.birthdays_between(contact.birthday, contact.birthday_is_lunar, start, end)]
     return version.number, found
+
+
+def _existing_keys(keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for at in range(0, len(keys), CHUNK):
+        found.update(Task.objects.filter(source_key__in=keys[at:at + CHUNK]).values_list("source_key", flat=True))
+    return found
 
 
 def sweep(today: dt.date | None = None) -> int:
     """Create the care tasks due today that do not exist yet; notify each owner once. Idempotent."""
     today = today or clock.today()
     _version, due = due_on(today)
-    existing = set(Task.objects.filter(source_key__in=[d.key for d in due]).values_list("source_key", flat=True))
+    existing = _existing_keys([d.key for d in due])
     created: dict = defaultdict(int)
     for item in due:
         if item.key in existing:
@@ -109,7 +119,7 @@ def sweep(today: dt.date | None = None) -> int:
         except IntegrityError:  # another sweep created it a moment ago
             continue
         created[item.customer.owner] += 1
-    with transaction.atomic():
+    with transaction.atomic():  # notify enqueues delivery on commit
         for owner, count in created.items():
             notify.notify([owner], "care", _("新的客户关怀任务"),
                           _("%(count)s 项客户关怀待办已生成。") % {"count": count}, url=reverse("engagement:care_list"))

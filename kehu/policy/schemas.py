@@ -310,9 +310,6 @@ class CareRules(Section):
     holidays: list[CareHoliday] = rule(lambda: ["new_years_day", "national_day"], N("法定节假日"))
     anniversaries: StrictBool = rule(True, N("合作周年"))
 
-    def covers(self, tier: str) -> bool:
-        return not self.tiers or tier in self.tiers
-
 
 # --- the whole policy --------------------------------------------------------------------------
 class PolicyRules(Section):
