@@ -159,3 +159,15 @@ def test_api(sales, other, manager, customer, contact, api_client, client, make_
                           {"customer_id": customer.pk, "channel": "phone"},
                           content_type="application/json").status_code == 404
     assert api_client(other).get(f"/api/v1/events/{event_id}").status_code == 404  # another company
+
+
+@pytest.mark.req("INFO-5")
+def test_a_merge_moves_invitations_and_keeps_one_per_event(sales, manager, event, customer, contact):
+    dup = CustomerFactory(owner=sales, department=sales.department, name="杭州华信电子有限公司")
+    events.invite(actor=sales, event=event, customer=customer, contact=None, channel="phone")
+    events.invite(actor=sales, event=event, customer=dup, contact=None, channel="phone")
+    dup_contact = ContactFactory(customer=dup, name="赵六")
+    events.invite(actor=sales, event=event, customer=dup, contact=dup_contact, channel="phone")
+    services.customer_merge(actor=manager, target=customer, duplicate=dup)
+    moved = Invitation.objects.order_by("contact_id").values_list("customer_id", "contact_id")
+    assert sorted(moved, key=lambda row: row[1] or 0) == [(customer.pk, None), (customer.pk, dup_contact.pk)]

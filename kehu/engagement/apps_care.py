@@ -1,5 +1,5 @@
 """What care, events and notifications add when the engagement app is ready: navigation, the periodic
-jobs, the customer-timeline source and the "my day" section."""
+jobs, the customer-timeline source, the movers of a customer merge and the "my day" section."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 def ready() -> None:
     from kehu.core import schedule
+    from kehu.customers import merging
     from kehu.engagement import events, permissions_care, sections_care, tasks_care
+    from kehu.engagement.models import CareItem, Invitation
     from kehu.org import permissions as org_perms
     from kehu.web import navigation
     from kehu.web.navigation import NavItem
@@ -24,4 +26,7 @@ def ready() -> None:
     schedule.periodic(tasks_care.sweep_care, daily_at=dt.time(6, 0))
     schedule.periodic(tasks_care.retry_deliveries, every=dt.timedelta(minutes=1))
     events.register_timeline()
+    merging.register("engagement.care_items", merging.foreign_key_mover(CareItem, "customer"),
+                     covers=[(CareItem, "customer")])
+    merging.register("engagement.invitations", events.move_invitations, covers=[(Invitation, "customer")])
     sections_care.register()

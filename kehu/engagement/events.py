@@ -128,6 +128,16 @@ def respond(*, actor, invitation: Invitation, rsvp: str | None = None, attended:
     return invitation
 
 
+# --- merging duplicates (INFO-5) -------------------------------------------------------------------
+def move_invitations(*, source, target, actor) -> int:
+    """A merged duplicate's invitations go to the survivor; where both were invited to the same event as a
+    customer (no contact), the survivor's invitation stays and the duplicate's goes."""
+    moving = Invitation.objects.filter(customer=source)
+    both = Invitation.objects.filter(customer=target, contact__isnull=True).values("event_id")
+    moving.filter(contact__isnull=True, event_id__in=both).delete()
+    return moving.update(customer=target)
+
+
 # --- the customer timeline ------------------------------------------------------------------------
 def _timeline_rows(customer, user):
     return (Invitation.objects.filter(customer=customer, attended=True)
