@@ -45,3 +45,27 @@ def test_record_a_followup_on_a_phone_from_my_day(live_server, phone_page, make_
     assert task.status == "done"
     page.goto(f"{live_server.url}/my-day/")
     assert "再次联系：杭州华信" not in page.content()
+
+
+@pytest.mark.req("REL-1")
+def test_quick_entry_in_the_customer_tab(live_server, page, make_user):
+    make_user(roles.SALESPERSON, username="hanmei", full_name="韩梅")
+    from kehu.org.models import User
+
+    customer = make_customer(User.objects.get(username="hanmei"), "宁波恒通物流有限公司")
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "hanmei")
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto(f"{live_server.url}/customers/{customer.pk}/")
+    page.locator("#tabs").get_by_role("link", name="跟进记录").click()
+    page.locator("#tab-followups summary", has_text="记跟进").click()
+    page.select_option("#tab-followups select[name=kind]", "phone")
+    page.fill("#tab-followups textarea[name=content]", "电话确认了到货时间")
+    page.fill("#tab-followups input[name=next_step]", "下周回访")
+    page.click("#tab-followups button[type=submit]")
+    page.wait_for_url(re.compile(r"\?tab=followups"))
+    assert "电话确认了到货时间" in page.locator("#tabs").inner_text()
+    assert "下一步：下周回访" in page.locator("#tabs").inner_text()
+    assert page.csp_errors == []

@@ -11,12 +11,15 @@ from django.urls import reverse
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock
 from kehu.core.errors import DomainError, PermissionDenied
+from kehu.customers import permissions as customer_perms
 from kehu.customers import pools, timeline
 from kehu.customers.factories import ContactFactory
 from kehu.customers.models import Customer
 from kehu.engagement import actions, services
 from kehu.engagement.models import FollowUp, Task
 from kehu.org import roles
+from kehu.org.models import Role
+from kehu.org.permissions import BUSINESS
 from kehu.policy.selectors import version_in_force
 from tests.customer_data import make_customer
 
@@ -131,7 +134,7 @@ def test_record_from_the_customer_page(login, sales, mine):
     client = login(sales)
     tab = client.get(reverse("customers:tab", args=[mine.pk, "followups"])).content.decode()
     new = reverse("engagement:followup_new", args=[mine.pk])
-    assert "还没有跟进记录" in tab and f'href="{new}"' in tab and "记跟进" in tab
+    assert "还没有跟进记录" in tab and f'action="{new}"' in tab and "记跟进" in tab and 'name="content"' in tab
     form = client.get(new).content.decode()
     assert 'type="datetime-local"' in form and "李四" in form
     refused = client.post(new, {"kind": "phone", "content": "", "happened_at": "2026-03-02T09:00"})
@@ -150,10 +153,12 @@ def test_record_from_the_customer_page(login, sales, mine):
 def test_a_viewer_who_may_not_record_sees_the_tab_without_the_button(login, make_user, sales, mine):
     with clock.frozen(day(1)):
         record(sales, mine, content="第一次电话")
-    general_manager = login(make_user(roles.GENERAL_MANAGER))  # sees every customer, records no follow-ups
-    html = general_manager.get(reverse("customers:tab", args=[mine.pk, "followups"])).content.decode()
+    Role.objects.create(code="archive_reader", name="档案查阅", duty=BUSINESS, data_scope=roles.ALL,
+                        permissions=[customer_perms.VIEW])
+    reader = login(make_user("archive_reader"))  # sees every customer, records no follow-ups
+    html = reader.get(reverse("customers:tab", args=[mine.pk, "followups"])).content.decode()
     assert "第一次电话" in html and "记跟进" not in html
-    assert general_manager.get(reverse("engagement:followup_new", args=[mine.pk])).status_code == 403
+    assert reader.get(reverse("engagement:followup_new", args=[mine.pk])).status_code == 403
 
 
 def test_my_followups_lists_mine_newest_first_with_a_budget(login, sales, other, mine, theirs,
@@ -259,3 +264,18 @@ def test_pages_in_english(login, sales, mine):
         page = client.get(url).content.decode()
         assert chinese_outside(page, known) == [], url
     assert "Record follow-up" in client.get(reverse("customers:tab", args=[mine.pk, "followups"])).content.decode()
+
+
+@pytest.mark.req("INFO-5")
+def test_merging_a_duplicate_moves_its_followups_and_tasks(make_user, sales, mine):
+    from kehu.customers import services as customer_services
+
+    manager = make_user(roles.SALES_MANAGER, department=sales.department)
+    with clock.frozen(day(0)):
+        dup = make_customer(sales, "杭州华信电子有限公司")
+    with clock.frozen(day(1)):
+        record(sales, dup, content="在重复客户上记的", next_date=day(4).date())
+        customer_services.customer_merge(actor=manager, target=mine, duplicate=dup)
+    assert FollowUp.objects.get().customer_id == mine.pk and Task.objects.get().customer_id == mine.pk
+    mine.refresh_from_db()
+    assert mine.last_contact_at == day(1)

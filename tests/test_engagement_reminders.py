@@ -139,3 +139,43 @@ def test_the_task_runs_outside_any_outer_transaction(defaults_seeded, make_user)
         assert tasks.sweep_contact_tasks.call() == 0
     assert open_tasks("first_contact") == [(owner.pk, customer.pk, dt.date(2026, 3, 5))]
     assert AuditEntry.objects.filter(action=actions.TASK_SWEEP).count() == 1
+
+
+@pytest.mark.req("REL-1", "REL-6")
+def test_the_demo_has_followups_and_reminders(tmp_path, capsys):
+    from django.test import override_settings
+
+    from kehu.engagement.models import FollowUp
+
+    with override_settings(VAR_DIR=tmp_path):
+        call_command("demo")
+    capsys.readouterr()
+    owners = {f.by_id for f in FollowUp.objects.all()}
+    assert owners and Task.objects.filter(kind="follow_up", due_date=clock.today(), assignee__in=owners).count() == len(owners)
+    assert Task.objects.filter(kind="first_contact").exists()
+
+
+def test_a_new_policy_version_sets_x_and_y(sales, make_user):
+    """X = 20 and Y = 1 in a version published before T0: the sweep follows the version in force."""
+    import copy
+
+    from kehu.policy import services as policy_services
+    from kehu.policy.models import Policy
+
+    drafter, approver = make_user(roles.SYSTEM_ADMIN), make_user(roles.GENERAL_MANAGER)
+    with clock.frozen(T0 - dt.timedelta(days=3)):
+        version = policy_services.policy_version_draft(actor=drafter, policy=Policy.objects.get(code="customer_management"))
+        rules = copy.deepcopy(version.rules)
+        rules["reminders"].update(recontact_after_days=20, first_followup_within_days=1)
+        policy_services.policy_version_update(actor=drafter, version=version, rules=rules,
+                                              effective_from=T0 - dt.timedelta(days=2), summary="提醒周期调整")
+        policy_services.policy_version_submit(actor=drafter, version=version)
+        policy_services.policy_version_publish(actor=approver, version=version)
+    with clock.frozen(T0):
+        customer = make_customer(sales, "杭州华信电子科技有限公司")
+    result = sweep(day(0, 16))
+    assert (result.policy_version, result.first_contact) == (2, 1)
+    assert open_tasks("first_contact") == [(sales.pk, customer.pk, dt.date(2026, 3, 3))]
+    # Ticked off without a follow-up: the customer is still uncontacted, so 20 days on it is due again.
+    services.task_complete(actor=sales, task=Task.objects.get())
+    assert sweep(day(19, 23)).recontact == 0 and sweep(day(20, 0)).recontact == 1

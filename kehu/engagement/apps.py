@@ -10,13 +10,21 @@ class EngagementConfig(AppConfig):
     def ready(self):
         import datetime as dt
 
-        from kehu.core import schedule
+        from kehu.core import demo, schedule
+        from kehu.customers import merging
         from kehu.customers.views import register_tab
         from kehu.engagement import actions, apps_care, permissions, sections, tasks, timeline, views  # noqa: F401 (actions: audit codes)
+        from kehu.engagement.demo import build_followups
+        from kehu.engagement.models import FollowUp, Task
         from kehu.org import handover
         from kehu.web import navigation
         from kehu.web.navigation import NavItem
 
+        demo.register(build_followups)
+        # INFO-5: a merged duplicate's follow-ups and tasks move to the survivor.
+        for model in (FollowUp, Task):
+            merging.register(f"engagement.{model.__name__.lower()}", merging.foreign_key_mover(model, "customer"),
+                             covers=[(model, "customer")])
         section = _("跟进与拜访")
         navigation.add(NavItem(section, _("我的一天"), "engagement:my_day", permissions.MY_DAY))
         navigation.add(NavItem(section, _("我的跟进"), "engagement:followups", permissions.FOLLOWUP_RECORD))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -86,20 +86,6 @@ def task_complete(*, actor, task: Task) -> Task:
     task.save(update_fields=["status", "done_at", "done_by"])
     audit.record(actor, actions.TASK_COMPLETE, task, {"kind": task.kind, "customer": task.customer_id})
     return task
-
-
-def task_open(*, assignee, kind: str, title: str, due_date: dt.date, source_key: str, customer=None) -> Task | None:
-    """Create a task once per ``source_key`` (the sweeps' idempotence); None when it exists already.
-
-    In a savepoint: a concurrent sweep inserting the same key makes this one a no-op, not an error."""
-    if Task.objects.filter(source_key=source_key).exists():
-        return None
-    try:
-        with transaction.atomic():
-            return Task.objects.create(assignee=assignee, customer=customer, kind=kind, title=title,
-                                       due_date=due_date, source_key=source_key)
-    except IntegrityError:
-        return None
 
 
 def contact_of(customer: Customer, pk) -> Contact | None:

@@ -88,5 +88,6 @@ def task_done(request, pk: int):
 
 def followups_tab(request, customer) -> dict:
     """The customer page's 跟进记录 tab (kehu.customers.views.register_tab)."""
+    may_record = request.user.has_permission(perms.FOLLOWUP_RECORD)
     return {"followups": selectors.followups_of(customer),
-            "can_record_followup": request.user.has_permission(perms.FOLLOWUP_RECORD)}
+            "followup_form": FollowUpForm(contacts=customer_selectors.contacts_of(customer)) if may_record else None}
