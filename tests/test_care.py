@@ -149,26 +149,34 @@ def test_record_needs_no_consent_and_sends_nothing(sales, item):
     assert again.value.code == "already_sent"
 
 
-def test_template_placeholders_fill_the_send_form(sales, item, login, make_user):
-    manager = make_user(roles.MARKETING_VP)
-    care.template_save(actor=manager, occasion="birthday", name="生日祝福", subject="{name}，生日快乐",
-                       body="{name}您好！{company}全体同仁祝您{occasion}快乐。——{sender}")
+def test_shipped_templates_fill_the_send_form(sales, item, login, make_user):
+    assert set(CareTemplate.objects.values_list("occasion", flat=True)) == {
+        "birthday", "spring_festival", "mid_autumn", "anniversary"}
     html = login(sales).get(reverse("engagement:care_detail", args=[item.pk])).content.decode()
-    assert "张三您好！杭州华信电子科技有限公司全体同仁祝您生日快乐。——张销售" in html
+    assert "张三您好！今天是您的生日，杭州华信电子科技有限公司的朋友们祝您" in html and "——张销售" in html
+    assert 'value="张三，生日快乐"' in html
+
+
+def test_a_chosen_template_fills_the_send_form(sales, item, login, make_user):
+    own = care.template_save(actor=make_user(roles.MARKETING_VP), occasion="birthday", name="简短祝福",
+                             subject="{name}，生日快乐", body="{name}您好！{company}祝您{occasion}快乐。——{sender}")
+    html = login(sales).get(reverse("engagement:care_detail", args=[item.pk]), {"template": own.pk}).content.decode()
+    assert "张三您好！杭州华信电子科技有限公司祝您生日快乐。——张销售" in html
 
 
 def test_an_unknown_placeholder_is_refused_and_preview_fills_samples(make_user, login):
     manager = make_user(roles.MARKETING_VP)
     c = login(manager)
+    shipped = CareTemplate.objects.count()
     response = c.post(reverse("engagement:care_template_new"),
                       {"occasion": "birthday", "name": "x", "subject": "s", "body": "{nmae}您好"})
-    assert "未知的占位符：nmae" in response.content.decode() and not CareTemplate.objects.exists()
+    assert "未知的占位符：nmae" in response.content.decode() and CareTemplate.objects.count() == shipped
     response = c.post(reverse("engagement:care_template_new"),
                       {"occasion": "birthday", "name": "x", "subject": "s", "body": "{name}您好", "preview": "1"})
-    assert "张三您好" in response.content.decode() and not CareTemplate.objects.exists()
+    assert "张三您好" in response.content.decode() and CareTemplate.objects.count() == shipped
     c.post(reverse("engagement:care_template_new"),
            {"occasion": "birthday", "name": "x", "subject": "s", "body": "{name}您好", "active": "1"})
-    assert CareTemplate.objects.get().body == "{name}您好"
+    assert CareTemplate.objects.get(name="x").body == "{name}您好"
     assert AuditEntry.objects.filter(action="care.template_save").exists()
 
 

@@ -13,6 +13,21 @@ def grant(apps, schema_editor):
     grant_to_default_roles(apps.get_model("org", "Role"), DEFAULT_GRANTS)
 
 
+# Shipped care templates (REL-3), edited afterwards on 关怀模板; placeholders as in kehu.engagement.care.
+TEMPLATES = [
+    ("birthday", "生日祝福", "{name}，生日快乐", "{name}您好！今天是您的生日，{company}的朋友们祝您生日快乐、身体健康、万事如意。——{sender}"),
+    ("spring_festival", "春节问候", "{company}：新春快乐", "{name}您好！值此新春佳节，感谢贵司一年来的信任与支持，恭祝阖家幸福、新年大吉。——{sender}"),
+    ("mid_autumn", "中秋问候", "中秋快乐", "{name}您好！月圆人团圆，祝您和家人中秋快乐。感谢{company}一直以来的合作。——{sender}"),
+    ("anniversary", "合作周年", "感谢{occasion}", "{name}您好！今天是我们与{company}{occasion}的日子，感谢一路同行，期待继续携手。——{sender}"),
+]
+
+
+def install_templates(apps, schema_editor):
+    CareTemplate = apps.get_model("engagement", "CareTemplate")
+    for occasion, name, subject, body in TEMPLATES:
+        CareTemplate.objects.get_or_create(occasion=occasion, name=name, defaults={"subject": subject, "body": body})
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -177,4 +192,5 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=('notification', 'target'), name='engagement_delivery_unique'),
         ),
         migrations.RunPython(grant, migrations.RunPython.noop),
+        migrations.RunPython(install_templates, migrations.RunPython.noop),
     ]
