@@ -171,3 +171,37 @@ def test_a_merge_moves_invitations_and_keeps_one_per_event(sales, manager, event
     services.customer_merge(actor=manager, target=customer, duplicate=dup)
     moved = Invitation.objects.order_by("contact_id").values_list("customer_id", "contact_id")
     assert sorted(moved, key=lambda row: row[1] or 0) == [(customer.pk, None), (customer.pk, dup_contact.pk)]
+
+
+def test_the_customer_page_tab_lists_invitations_and_invites_to_an_upcoming_event(sales, manager, event, customer,
+                                                                                  contact, login):
+    later = events.event_save(actor=manager, title="质量座谈会", kind="seminar",
+                              starts_at=clock.now() + dt.timedelta(days=5))
+    events.invite(actor=sales, event=event, customer=customer, contact=None, channel="phone")
+    c = login(sales)
+    html = c.get(reverse("customers:tab", args=[customer.pk, "events"])).content.decode()
+    assert "2027 年客户感恩会" in html  # the invitation
+    choices = html[html.index('id="inv-event"'):]
+    choices = choices[:choices.index("</select>")]
+    assert "质量座谈会" in choices and "感恩会" not in choices  # upcoming events only
+    response = c.post(reverse("engagement:customer_invite", args=[customer.pk]),
+                      {"event": later.pk, "contact": contact.pk, "channel": "in_person"})
+    assert response["Location"] == f"{reverse('customers:detail', args=[customer.pk])}?tab=events#tabs"
+    assert Invitation.objects.filter(event=later, contact=contact).exists()
+
+
+def test_the_tab_invite_stays_in_scope(sales, other, later_event_for, customer, login, make_user):
+    event = later_event_for(sales)
+    theirs = login(make_user(roles.SALESPERSON, department=sales.department))
+    assert theirs.post(reverse("engagement:customer_invite", args=[customer.pk]),
+                       {"event": event.pk, "channel": "phone"}).status_code == 404
+    assert login(other).post(reverse("engagement:customer_invite", args=[customer.pk]),
+                             {"event": event.pk, "channel": "phone"}).status_code == 404
+    assert login(make_user(roles.SYSTEM_ADMIN)).post(reverse("engagement:customer_invite", args=[customer.pk]),
+                                                     {"event": event.pk, "channel": "phone"}).status_code == 403
+
+
+@pytest.fixture
+def later_event_for(manager):
+    return lambda user: events.event_save(actor=manager, title="座谈会", kind="seminar",
+                                          starts_at=clock.now() + dt.timedelta(days=5))

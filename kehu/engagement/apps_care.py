@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 def ready() -> None:
     from kehu.core import schedule
     from kehu.customers import merging
-    from kehu.engagement import events, permissions_care, sections_care, tasks_care
+    from kehu.customers.views import register_tab
+    from kehu.engagement import events, permissions_care, sections_care, tasks_care, views_care
     from kehu.engagement.models import CareItem, Invitation
     from kehu.org import permissions as org_perms
     from kehu.web import navigation
@@ -26,6 +27,7 @@ def ready() -> None:
     schedule.periodic(tasks_care.sweep_care, daily_at=dt.time(6, 0))
     schedule.periodic(tasks_care.retry_deliveries, every=dt.timedelta(minutes=1))
     events.register_timeline()
+    register_tab("events", _("活动"), views_care.events_tab, "engagement/_events_tab.html")
     merging.register("engagement.care_items", merging.foreign_key_mover(CareItem, "customer"),
                      covers=[(CareItem, "customer")])
     merging.register("engagement.invitations", events.move_invitations, covers=[(Invitation, "customer")])

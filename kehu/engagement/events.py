@@ -59,6 +59,16 @@ def invitations_of(user, event: Event) -> QuerySet:
             .select_related("customer", "contact"))
 
 
+def invitations_of_customer(customer) -> QuerySet:
+    """A customer's invitations, newest event first (the customer page's 活动 tab; the caller sees the customer)."""
+    return (Invitation.objects.filter(customer=customer).select_related("event", "contact")
+            .order_by("-event__starts_at", "id"))
+
+
+def upcoming_events(user) -> QuerySet:
+    return events_for(user).filter(starts_at__gte=clock.now()).order_by("starts_at", "id")
+
+
 def invitation_for(user, event: Event, pk: int) -> Invitation:
     invitation = invitations_of(user, event).filter(pk=pk).first()
     if invitation is None:

@@ -8,6 +8,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -222,12 +223,13 @@ def event_detail(request, pk: int):
         "started": event.starts_at <= clock.now()})
 
 
-@require_POST
-@permission_required(perms.EVENTS_VIEW)
-def event_invite(request, pk: int):
-    event = events.event_for(request.user, pk)
-    customer_pk, contact_pk = request.POST.get("customer", ""), request.POST.get("contact", "")
-    customer = _adapt(customer_selectors.customer_for, request.user, int(customer_pk) if customer_pk.isdigit() else 0)
+def _invite(request, event, customer_pk: int | None = None) -> None:
+    """Invite the customer (posted, or given) and the posted contact, both loaded within the user's scope
+    (404 otherwise)."""
+    posted, contact_pk = request.POST.get("customer", ""), request.POST.get("contact", "")
+    if customer_pk is None:
+        customer_pk = int(posted) if posted.isdigit() else 0
+    customer = _adapt(customer_selectors.customer_for, request.user, customer_pk)
     contact = (_adapt(customer_selectors.contact_for, request.user, customer.pk, int(contact_pk))
                if contact_pk.isdigit() else None)
     try:
@@ -237,7 +239,33 @@ def event_invite(request, pk: int):
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("已邀请。"))
+
+
+@require_POST
+@permission_required(perms.EVENTS_VIEW)
+def event_invite(request, pk: int):
+    _invite(request, events.event_for(request.user, pk))
     return redirect("engagement:event_detail", pk=pk)
+
+
+@require_POST
+@permission_required(perms.EVENTS_VIEW)
+def customer_invite(request, customer_pk: int):
+    """The customer page's 活动 tab: invite this customer to the chosen event, back to the tab."""
+    event_pk = request.POST.get("event", "")
+    _invite(request, events.event_for(request.user, int(event_pk) if event_pk.isdigit() else 0),
+            customer_pk=customer_pk)
+    return redirect(f"{reverse('customers:detail', args=[customer_pk])}?tab=events#tabs")
+
+
+def events_tab(request, customer) -> dict:
+    """The customer page's 活动 tab (kehu.customers.views.register_tab): its invitations, and inviting it to
+    an upcoming event for those who may."""
+    may_invite = request.user.has_permission(perms.EVENTS_VIEW)
+    return {"invitations": events.invitations_of_customer(customer)[:PAGE_SIZE],
+            "upcoming": list(events.upcoming_events(request.user)[:PAGE_SIZE]) if may_invite else [],
+            "invite_contacts": customer_selectors.contacts_of(customer) if may_invite else [],
+            "invite_channels": InviteChannel.choices}
 
 
 @require_POST
