@@ -179,3 +179,11 @@ def test_a_new_policy_version_sets_x_and_y(sales, make_user):
     # Ticked off without a follow-up: the customer is still uncontacted, so 20 days on it is due again.
     services.task_complete(actor=sales, task=Task.objects.get())
     assert sweep(day(19, 23)).recontact == 0 and sweep(day(20, 0)).recontact == 1
+
+
+def test_a_customer_released_to_the_pool_takes_its_reminder_with_it(sales, customer):
+    sweep(day(0, 16))
+    with clock.frozen(day(1)):
+        ownership.customer_release(actor=sales, customer=customer, reason="不在负责区域")
+    assert sweep(day(1, 2)).cancelled == 1 and Task.objects.get().status == "cancelled"
+    assert sweep(day(90)) == reminders.SweepResult(1, 0, 0, 0)  # nobody owns it: no reminders
