@@ -20,6 +20,7 @@ from kehu.customers.api_pools import pools_router
 from kehu.customers.api_pools import router as ownership_router
 from kehu.engagement.api import router as followups_router
 from kehu.engagement.api import tasks_router
+from kehu.engagement.api_care import care_router, events_router, notifications_router
 from kehu.engagement.api_visits import compliance_router, plans_router, visits_router
 from kehu.org.api import router as org_router
 from kehu.org.api_admin import router as org_admin_router
@@ -68,5 +69,8 @@ api.add_router("/admin/field-permissions", field_permissions_router)
 api.add_router("/admin/access-alerts", access_alerts_router)
 api.add_router("/handovers", handover_router)
 api.add_router("/admin/handover-check", handover_check_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/care-tasks", care_router)
+api.add_router("/events", events_router)
 api.add_router("/followups", followups_router)
 api.add_router("/tasks", tasks_router)

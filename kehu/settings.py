@@ -192,6 +192,21 @@ elif TASK_BACKEND == "database":
 else:
     raise ImproperlyConfigured("KEHU_TASK_BACKEND must be 'database' or 'redis'")
 
+# --- Notifications (REL-6): e-mail through Django's mail backends; links in e-mails and webhook posts are
+# made absolute with KEHU_PUBLIC_URL (e.g. https://crm.example.com). The webhooks themselves are set in
+# the app by the system admin (sealed in the database), not here.
+PUBLIC_URL = env("PUBLIC_URL", "")
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if PROFILE == "production"
+                    else "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "kehu@localhost")
+
 # --- Cache: API rate-limit counters (AC-9). In-process by default; Redis when several app servers
 # (or several worker processes) must share one count.
 CACHE_BACKEND = env("CACHE", "locmem")

@@ -108,6 +108,7 @@ def test_tiers_named_elsewhere_must_exist_in_the_active_scheme():
     assert "visits.cadence.strategic" in errors
     assert "pools.never_return_tiers.0" in errors
     assert "不在启用的分级方案中" in errors["resources.resident_rep_tiers.0"]
+    assert "care.tiers.0" in errors
 
 
 def test_a_scheme_needs_a_fallback_tier_last():

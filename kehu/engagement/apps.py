@@ -13,7 +13,7 @@ class EngagementConfig(AppConfig):
         from kehu.core import demo, schedule
         from kehu.customers import merging
         from kehu.customers.views import register_tab
-        from kehu.engagement import actions, permissions, sections, tasks, timeline, views  # noqa: F401 (actions: audit codes)
+        from kehu.engagement import actions, apps_care, permissions, sections, tasks, timeline, views  # noqa: F401 (actions: audit codes)
         from kehu.engagement.demo import build_followups
         from kehu.engagement.models import FollowUp, Task
         from kehu.org import handover
@@ -36,6 +36,7 @@ class EngagementConfig(AppConfig):
         # OWN-5: a leaver's open tasks go to the (first) receiver.
         handover.register(handover.Handover("engagement.task", _("待办"), open_tasks, "assignee"))
         self._visits()
+        apps_care.ready()  # notifications, care and events (REL-3, REL-5, REL-6)
 
     def _visits(self):
         """Visit plans (REL-2) and their compliance (POL-3)."""

@@ -225,3 +225,8 @@ class VisitIntel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.detail[:30]}"
+
+
+# Notifications, care and events (REL-3, REL-5, REL-6) live in their own modules.
+from kehu.engagement.models_care import *  # noqa: E402,F403
+from kehu.engagement.models_notify import *  # noqa: E402,F403

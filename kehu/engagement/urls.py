@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from kehu.engagement import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("followups/", views.followup_list, name="followups"),
     path("followups/new/<int:customer_pk>/", views.followup_new, name="followup_new"),
     path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
+    path("", include("kehu.engagement.urls_care")),
 ]

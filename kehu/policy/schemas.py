@@ -326,6 +326,21 @@ class ResourcesRules(Section):
     resident_rep_min_annual_sales: Money = rule(Decimal("50000000"), N("且年销售额不低于"), N("元"))
 
 
+# --- care (REL-3) ------------------------------------------------------------------------------
+CareHoliday = Literal["new_years_day", "tomb_sweeping_day", "labour_day", "dragon_boat_festival", "national_day"]
+CARE_HOLIDAYS = ("new_years_day", "tomb_sweeping_day", "labour_day", "dragon_boat_festival", "national_day")
+
+
+class CareRules(Section):
+    lead_days: NonNegativeInt = rule(3, N("提前多少天生成关怀任务"), N("天"))
+    tiers: list[Code] = rule(lambda: ["strategic", "key", "major"], N("关怀的客户等级（空表示全部）"))
+    birthdays: StrictBool = rule(True, N("联系人生日"))
+    spring_festival: StrictBool = rule(True, N("春节"))
+    mid_autumn: StrictBool = rule(True, N("中秋节"))
+    holidays: list[CareHoliday] = rule(lambda: ["new_years_day", "national_day"], N("法定节假日"))
+    anniversaries: StrictBool = rule(True, N("合作周年"))
+
+
 # --- the whole policy --------------------------------------------------------------------------
 class PolicyRules(Section):
     tiers: TiersRules = rule(TiersRules, N("客户分级"))
@@ -341,6 +356,7 @@ class PolicyRules(Section):
     duplicates: DuplicatesRules = rule(DuplicatesRules, N("客户查重"))
     churn: ChurnRules = rule(ChurnRules, N("流失预警"))
     resources: ResourcesRules = rule(ResourcesRules, N("资源配置"))
+    care: CareRules = rule(CareRules, N("客户关怀"))
 
     def section(self, name: str) -> Section:
         if name not in SECTIONS:
@@ -444,6 +460,7 @@ def _cross_check(rules: PolicyRules) -> list[RuleError]:
         *((f"pools.never_return_tiers.{i}", t) for i, t in enumerate(rules.pools.never_return_tiers)),
         *((f"reminders.review_interval_days.{t}", t) for t in rules.reminders.review_interval_days),
         *((f"resources.resident_rep_tiers.{i}", t) for i, t in enumerate(rules.resources.resident_rep_tiers)),
+        *((f"care.tiers.{i}", t) for i, t in enumerate(rules.care.tiers)),
     ]
     message = _("等级“%(tier)s”不在启用的分级方案中（可用：%(codes)s）")
     return [RuleError(path, message % {"tier": tier, "codes": join_list(rules.tiers.codes)})
