@@ -31,7 +31,7 @@ def seed_customers(actor, owner, n: int, start: int = 0) -> list[int]:
     """``n`` customers owned by ``owner``, created in bulk as an import would."""
     entries = [({"kind": "enterprise", "name": company_name(start + i), "stage": "potential"}, ()) for i in range(n)]
     created, _refused = services.customer_create_many(actor=actor, entries=entries, owner=owner)
-    return sorted(c.pk for c in created)
+    return sorted(created)
 
 
 @pytest.fixture
