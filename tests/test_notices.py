@@ -177,3 +177,14 @@ def test_the_digests_run_daily_after_the_nights_sweeps_and_the_hooks_are_filled(
     assert notices.on_alert in hooks.LISTENERS[hooks.ACCESS_ALERT_RAISED]
     assert notices.on_received in hooks.LISTENERS[hooks.CUSTOMERS_RECEIVED]
     assert notices.on_returned in hooks.LISTENERS[hooks.CUSTOMERS_RETURNED]
+
+
+@pytest.mark.req("REL-6")
+def test_notify_with_a_key_sends_only_to_those_who_lack_it(sales, other, make_user):
+    third = make_user(roles.SALESPERSON)
+    assert len(notify.notify([sales], "visits", "标题", "内容", key="rel2.overdue:2026-11-12")) == 1
+    sent = notify.notify([sales, other, third], "visits", "标题", "内容", key="rel2.overdue:2026-11-12")
+    assert [row.recipient_id for row in sent] == [other.pk, third.pk]
+    assert Notification.objects.filter(key="rel2.overdue:2026-11-12").count() == 3
+    assert inbox(sales)[0].key == "rel2.overdue:2026-11-12" and len(inbox(sales)) == 1
+    assert len(notify.notify([sales], "visits", "标题", "内容")) == 1  # no key: always sent
