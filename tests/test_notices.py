@@ -188,3 +188,19 @@ def test_notify_with_a_key_sends_only_to_those_who_lack_it(sales, other, make_us
     assert Notification.objects.filter(key="rel2.overdue:2026-11-12").count() == 3
     assert inbox(sales)[0].key == "rel2.overdue:2026-11-12" and len(inbox(sales)) == 1
     assert len(notify.notify([sales], "visits", "标题", "内容")) == 1  # no key: always sent
+
+
+@pytest.mark.req("OWN-5")
+def test_each_receiver_of_a_handover_hears_once(make_user, sales, django_capture_on_commit_callbacks):
+    from kehu.org import services as org_services
+
+    manager = make_user(roles.SALES_MANAGER, department=sales.department, full_name="钱经理")
+    a, b = (make_user(roles.SALESPERSON, department=sales.department) for _ in range(2))
+    with clock.frozen(day(0)):
+        for n in range(5):
+            make_customer(sales, f"客户{n}有限公司")
+    with clock.frozen(day(1)), django_capture_on_commit_callbacks(execute=True):
+        org_services.user_handover(actor=manager, leaver=sales, receivers=[a, b], reason="离职")
+    assert ["3" in row.body and "钱经理" in row.body for row in inbox(a)] == [True]
+    assert ["2" in row.body for row in inbox(b)] == [True]
+    assert inbox(manager) == []
