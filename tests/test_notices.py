@@ -127,6 +127,7 @@ RULES = itertools.count()
 def plan(responsible, customer, due_on: dt.date, status=VisitPlanStatus.OPEN) -> VisitPlan:
     return VisitPlan.objects.create(
         customer=customer, rule=f"general.r{next(RULES)}", visitor="owner", period="month", responsible=responsible,
+        department=customer.department,
         period_start=due_on.replace(day=1), period_end=due_on, due_on=due_on, status=status,
         policy_version=PolicyVersion.objects.order_by("id").first())
 
@@ -149,6 +150,29 @@ def test_overdue_visit_digest_per_responsible_person_once_a_day(sales, other):
     assert inbox(other) == []
     with clock.frozen(day(11, 0)):
         assert notices.overdue_visits_digest() == 2  # other's plan due on day 10 is overdue now
+
+
+@pytest.mark.req("REL-2")
+def test_the_head_of_the_customers_department_hears_of_the_others_overdue_plans(make_user, sales, other):
+    head = make_user(roles.SALES_MANAGER, department=sales.department, full_name="李经理")
+    department = sales.department
+    department.head = head
+    department.save()
+    with clock.frozen(day(0)):
+        customer = make_customer(sales, "客户有限公司")
+    for responsible in (sales, sales, other, head):
+        plan(responsible, customer, day(5).date())
+    with clock.frozen(day(10)):
+        assert notices.overdue_visits_digest() == 4  # sales, other, head for their own, head for the team
+        assert notices.overdue_visits_digest() == 0
+    [own, team] = inbox(head)
+    assert "1" in own.body and "3" in team.body  # the head's own plan is not the team's
+    assert team.url == reverse("visits:plans") + "?team=1&state=overdue"
+    department.head = sales  # a head who may not read the team's plans gets no team digest
+    department.save()
+    with clock.frozen(day(11)):
+        assert notices.overdue_visits_digest() == 3
+    assert len(inbox(sales)) == 2
 
 
 @pytest.mark.req("REL-6")

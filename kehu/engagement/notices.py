@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count
+from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from kehu.core import clock
 from kehu.customers import hooks, pools
 from kehu.customers.models import Customer, OwnershipKind
+from kehu.engagement import permissions as perms
 from kehu.engagement.models import VisitPlan, VisitPlanStatus
 from kehu.engagement.notify import notify
 from kehu.org.roles import SECURITY_ADMIN
@@ -121,12 +122,23 @@ def _overdue(user, *, counts) -> tuple[str, str]:
     return _("拜访计划已逾期"), _("已过应拜访日期仍未拜访的计划：%(n)s 个。") % {"n": counts[user.pk]}
 
 
+def _team_overdue(user, *, counts) -> tuple[str, str]:
+    return _("团队拜访计划已逾期"), _("您部门的客户已过应拜访日期仍未拜访的计划：%(n)s 个。") % {"n": counts[user.pk]}
+
+
 def overdue_visits_digest(now=None) -> int:
-    """REL-2: each person responsible for overdue visit plans hears how many, once a day."""
+    """REL-2: each person responsible for overdue visit plans hears how many, once a day; so does the head of
+    the customers' department (for the plans of others, when they may read the team's plans)."""
     day = pools.start_of_day(now or clock.now()).date()
-    counts = _counts(VisitPlan.objects.filter(status=VisitPlanStatus.OPEN, due_on__lt=day), "responsible")
-    return send(_active(counts), KIND_VISITS, reverse("visits:plans") + "?state=overdue", _overdue,
-                key=f"rel2.overdue:{day}", counts=counts)
+    overdue = VisitPlan.objects.filter(status=VisitPlanStatus.OPEN, due_on__lt=day)
+    counts = _counts(overdue, "responsible")
+    team = _counts(overdue.exclude(department__head=F("responsible")).filter(department__head__isnull=False),
+                   "department__head")
+    heads = [user for user in _active(team) if user.has_permission(perms.TEAM_VIEW)]
+    return (send(_active(counts), KIND_VISITS, reverse("visits:plans") + "?state=overdue", _overdue,
+                 key=f"rel2.overdue:{day}", counts=counts)
+            + send(heads, KIND_VISITS, reverse("visits:plans") + "?team=1&state=overdue", _team_overdue,
+                   key=f"rel2.team_overdue:{day}", counts=team))
 
 
 def register() -> None:
