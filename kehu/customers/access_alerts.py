@@ -25,6 +25,7 @@ from kehu.compliance import actions, audit
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock
 from kehu.core.errors import Conflict, DomainError, NotFound
+from kehu.customers import hooks
 from kehu.customers.models import AccessAlert, AccessKind
 from kehu.org import permissions
 from kehu.org.access import require_permission
@@ -104,6 +105,7 @@ def _raise(*, user: int, day: dt.date, kind: str, decision) -> AccessAlert | Non
                          {"user": user, "day": day, "kind": kind, "count": decision.count,
                           "median": decision.median, "threshold": decision.threshold,
                           "policy_version": decision.policy_version}, reason=decision.reason)
+            hooks.emit(hooks.ACCESS_ALERT_RAISED, alert=alert)
     except IntegrityError:
         return None  # another sweep raised it a moment ago
     return alert

@@ -35,8 +35,8 @@ from kehu.compliance import actions, audit
 from kehu.core import clock
 from kehu.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from kehu.core.i18n import pick
+from kehu.customers import hooks, pools
 from kehu.customers import permissions as perms
-from kehu.customers import pools
 from kehu.customers.models import Contact, Customer, OwnershipChange, OwnershipKind, Pool, TeamMember
 from kehu.customers.timeline import TimelineEvent, columns
 from kehu.org.access import require_permission
@@ -197,6 +197,8 @@ def customer_transfer(*, actor, customers, to_owner, reason: str, keep_as_team_m
             carried[name] = carried.get(name, 0) + count
         _record(actor=actor, kind=kind, rows=rows, batch=batch, now=now, reason=reason, to_owner=to_owner,
                 extra={"kept_as_team_member": keep_as_team_member} if keep_as_team_member else None)
+    if getattr(actor, "pk", None) != to_owner.pk:  # a claim is the receiver's own doing: nothing to announce
+        hooks.emit(hooks.CUSTOMERS_RECEIVED, to_owner=to_owner, actor=actor, kind=kind, count=len(ids), batch=batch)
     return OwnershipResult(kind=kind, batch=batch, count=len(ids), carried=carried)
 
 
@@ -359,6 +361,7 @@ def pool_return_sweep(*, now=None) -> SweepResult:
     candidates = list(Customer._base_manager.filter(pools.return_window_q(rules, now)).order_by("pk")
                       .values_list("pk", flat=True))
     by_rule: dict[str, int] = {}
+    by_owner: dict[int, int] = {}
     home: dict[int, Pool] = {}
     for start in range(0, len(candidates), CHUNK):
         with transaction.atomic():
@@ -376,10 +379,13 @@ def pool_return_sweep(*, now=None) -> SweepResult:
                 groups.setdefault((customer.owner_id, decision.reason), []).append(
                     (customer.pk, customer.owner_id, customer.pool_id, customer.name))
                 rule_of[customer.pk] = (decision.rule, version)
+                by_owner[customer.owner_id] = by_owner.get(customer.owner_id, 0) + 1
                 by_rule[decision.rule] = by_rule.get(decision.rule, 0) + 1
             for (owner_id, reason), group in groups.items():
                 _to_pool(actor=None, rows=group, pool=home[owner_id], kind=OwnershipKind.RETURN, reason=reason,
                          batch=uuid.uuid4(), now=now, rules=rule_of)
+    if by_owner:  # one notice per owner for the whole sweep, not per chunk
+        hooks.emit(hooks.CUSTOMERS_RETURNED, counts=by_owner)
     return SweepResult(policy_version=version, returned=sum(by_rule.values()), by_rule=by_rule)
 
 

@@ -12,7 +12,7 @@ def ready() -> None:
     from kehu.core import schedule
     from kehu.customers import merging
     from kehu.customers.views import register_tab
-    from kehu.engagement import events, permissions_care, sections_care, tasks_care, views_care
+    from kehu.engagement import events, notices, permissions_care, sections_care, tasks_care, views_care
     from kehu.engagement.models import CareItem, Invitation
     from kehu.org import permissions as org_perms
     from kehu.web import navigation
@@ -26,6 +26,10 @@ def ready() -> None:
                            org_perms.SYSTEM_CONFIGURE))
     schedule.periodic(tasks_care.sweep_care, daily_at=dt.time(6, 0))
     schedule.periodic(tasks_care.retry_deliveries, every=dt.timedelta(minutes=1))
+    # The warnings the rules promise (OWN-3, OWN-6, REL-2): digests after the night's return and planning.
+    notices.register()
+    schedule.periodic(tasks_care.digest_returning_customers, daily_at=dt.time(7, 0))
+    schedule.periodic(tasks_care.digest_overdue_visits, daily_at=dt.time(7, 0))
     events.register_timeline()
     register_tab("events", _("活动"), views_care.events_tab, "engagement/_events_tab.html")
     merging.register("engagement.care_items", merging.foreign_key_mover(CareItem, "customer"),

@@ -21,11 +21,14 @@ class Notification(models.Model):
     url = models.CharField(_("链接"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("时间"), default=clock.now, editable=False)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # What a sweep sends once: "<rule>:<object or day>" (kehu.engagement.notices); unique per recipient.
+    key = models.CharField(max_length=100, null=True, blank=True, editable=False)  # noqa: DJ001 (NULL: no key, never a clash)
 
     class Meta:
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="engagement_notif_once")]
         indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="engagement_notif_inbox")]
 
     def __str__(self) -> str:

@@ -22,7 +22,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -58,14 +58,25 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 # --- the public call ------------------------------------------------------------------------------
-def notify(users, kind: str, title: str, body: str, url: str | None = None) -> list[Notification]:
-    """Notify each active user in ``users``; delivery beyond the app runs after the commit."""
+def notify(users, kind: str, title: str, body: str, url: str | None = None, *,
+           key: str | None = None) -> list[Notification]:
+    """Notify each active user in ``users``; delivery beyond the app runs after the commit.
+    ``key``: what is sent once per recipient (a sweep's "<rule>:<object or day>"): a user who has a
+    notification with that key gets nothing new, so a sweep run twice sends nothing twice."""
     from kehu.engagement import tasks_care
 
     now = clock.now()
-    rows = Notification.objects.bulk_create([
-        Notification(recipient=user, kind=kind, title=title[:200], body=body, url=url or "", created_at=now)
-        for user in users if user.is_active])
+    users = [user for user in users if user.is_active]
+    if key:
+        sent = set(Notification.objects.filter(key=key, recipient__in=users).values_list("recipient_id", flat=True))
+        users = [user for user in users if user.pk not in sent]
+    try:
+        with transaction.atomic():
+            rows = Notification.objects.bulk_create([
+                Notification(recipient=user, kind=kind, title=title[:200], body=body, url=url or "",
+                             created_at=now, key=key) for user in users])
+    except IntegrityError:
+        return []  # a concurrent run of the same sweep sent it a moment ago
     ids = [row.pk for row in rows]
     transaction.on_commit(lambda: [tasks_care.deliver_notification.enqueue(pk) for pk in ids])
     return rows

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from kehu.core import clock, context
-from kehu.engagement import care, notify
+from kehu.engagement import care, notices, notify
 
 
 @task()
@@ -31,3 +31,17 @@ def sweep_care() -> int:
     """REL-3: the care tasks due today (lead days ahead of each occasion); returns how many. Idempotent."""
     with context.bound(context.RequestContext(channel="task")):
         return care.sweep()
+
+
+@task()
+def digest_returning_customers() -> int:
+    """OWN-3: the daily "customers returning to the pool soon" notice to each owner; returns how many. Idempotent."""
+    with context.bound(context.RequestContext(channel="task")):
+        return notices.returning_soon_digest()
+
+
+@task()
+def digest_overdue_visits() -> int:
+    """REL-2: the daily "overdue visit plans" notice to each responsible person; returns how many. Idempotent."""
+    with context.bound(context.RequestContext(channel="task")):
+        return notices.overdue_visits_digest()
