@@ -11,7 +11,7 @@ from kehu.customers.factories import ContactFactory
 from kehu.engagement import events
 from kehu.engagement.models import Invitation
 from kehu.org import roles
-from kehu.org.factories import TEST_PASSWORD
+from tests.browser import sign_in
 from tests.customer_data import make_customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("defaults_seeded"),
@@ -27,11 +27,7 @@ def test_search_pick_a_customer_then_its_contact_and_invite(live_server, phone_p
                               starts_at=clock.now() + dt.timedelta(days=10))
 
     page = phone_page
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "song")
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
+    sign_in(page, live_server.url, "song")
     page.goto(f"{live_server.url}/events/{event.pk}/")
     page.fill("input[name=q]", "海天")
     page.get_by_label(re.compile("宁波海天精工股份有限公司")).check()
