@@ -8,7 +8,7 @@ import pytest
 from kehu.core import clock
 from kehu.engagement.models import Task
 from kehu.org import roles
-from kehu.org.factories import TEST_PASSWORD
+from tests.browser import sign_in
 from tests.customer_data import make_customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("defaults_seeded")]
@@ -21,11 +21,7 @@ def test_record_a_followup_on_a_phone_from_my_day(live_server, phone_page, make_
     task = Task.objects.create(assignee=lilei, customer=customer, kind="recontact", title="再次联系：杭州华信",
                                due_date=clock.today())
     page = phone_page
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "lilei")
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
+    sign_in(page, live_server.url, "lilei")
     page.locator(".navbar-toggler").click()
     page.locator("#kehu-nav").get_by_text("我的一天").click()
     page.wait_for_url(re.compile(r"/my-day/$"))
@@ -53,11 +49,7 @@ def test_quick_entry_in_the_customer_tab(live_server, page, make_user):
     from kehu.org.models import User
 
     customer = make_customer(User.objects.get(username="hanmei"), "宁波恒通物流有限公司")
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "hanmei")
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
+    sign_in(page, live_server.url, "hanmei")
     page.goto(f"{live_server.url}/customers/{customer.pk}/")
     page.locator("#tabs").get_by_role("link", name="跟进记录").click()
     page.locator("#tab-followups summary", has_text="记跟进").click()

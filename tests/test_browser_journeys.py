@@ -6,6 +6,7 @@ import pytest
 
 from kehu.org import roles
 from kehu.org.factories import TEST_PASSWORD
+from tests.browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("defaults_seeded")]
 
@@ -40,11 +41,7 @@ def test_phone_navigation_folds_away(live_server, phone_page, make_user, client)
     # A salesperson: a sales manager may unmask and export, so signs in with a second factor.
     make_user(roles.SALESPERSON, username="lilei", full_name="李雷")
     page = phone_page
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "lilei")
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
+    sign_in(page, live_server.url, "lilei")
     nav = page.locator("#kehu-nav")
     assert not nav.is_visible()
     toggler = page.locator(".navbar-toggler")

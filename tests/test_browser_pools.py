@@ -8,7 +8,7 @@ import pytest
 
 from kehu.customers import ownership
 from kehu.org import roles
-from kehu.org.factories import TEST_PASSWORD
+from tests.browser import sign_in
 from tests.customer_data import make_customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("defaults_seeded")]
@@ -23,11 +23,7 @@ def test_claim_from_the_pool_and_the_cooldown_explained(live_server, page, make_
     mine = make_customer(wangfang, "宁波恒通物流有限公司")
     ownership.customer_release(actor=wangfang, customer=mine, reason="不在负责区域")
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "wangfang")
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
+    sign_in(page, live_server.url, "wangfang")
     page.click("#kehu-nav >> text=公海客户")
     page.wait_for_url(re.compile(r"/customers/pools/$"))
     row = page.locator("tr", has_text="杭州华信电子科技有限公司")

@@ -9,7 +9,8 @@ import pytest
 from kehu.customers.models import Customer
 from kehu.engagement import compliance, planning
 from kehu.org import roles
-from kehu.org.factories import TEST_PASSWORD, DepartmentFactory
+from kehu.org.factories import DepartmentFactory
+from tests.browser import sign_in
 from tests.customer_data import make_customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("defaults_seeded")]
@@ -30,11 +31,7 @@ def test_kam_records_a_visit_from_a_phone_and_the_managers_figure_moves(live_ser
     assert (_kam_figure(manager).current.done, _kam_figure(manager).current.total) == (0, 2)
 
     page = phone_page
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "qian")
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
+    sign_in(page, live_server.url, "qian")
     page.goto(f"{live_server.url}/my-day/")
     due = page.locator(".card", has_text="待拜访")
     assert "宁波海天精工股份有限公司" in due.inner_text() and "上海振华重工股份有限公司" in due.inner_text()

@@ -83,3 +83,25 @@ def test_if_empty_leaves_an_existing_database_alone(var_dir, capsys):
     assert User.objects.count() == count
     with pytest.raises(CommandError):
         call_command("demo")
+
+
+@pytest.mark.req("REL-2", "REL-3", "REL-5", "REL-6")
+def test_demo_shows_visits_care_events_and_notifications_at_sign_in(var_dir, capsys):
+    from kehu.core import clock
+    from kehu.engagement import care, myday, notify
+    from kehu.engagement.models import Invitation, VisitIntel, VisitPlan, VisitPlanStatus, VisitReport
+
+    run_demo(capsys)
+    kam = User.objects.get(username="zhaomin")
+    day = {str(section.title): section for section in myday.sections_for(kam, clock.today())}
+    assert day["待拜访"].count > 0 and day["待拜访"].rows  # the key-account manager's "my day": visits due
+    assert VisitPlan.objects.filter(responsible=kam, customer__tier="strategic").exists()
+    done = VisitPlan.objects.filter(status=VisitPlanStatus.DONE, visit__by=kam)
+    # two monthly key-account visits, one with the quality engineer that fulfils the quarterly quality plan too
+    assert sorted(done.values_list("visitor", flat=True)) == ["key_account_manager", "key_account_manager",
+                                                              "quality_engineer"]
+    assert VisitReport.objects.count() == 2 and VisitIntel.objects.count() == 3
+    items = list(care.care_items(kam))  # the owner sees the birthday care tasks the sweep made
+    assert any(item.occasion == "birthday" and item.contact.name == "周晓燕" for item in items)
+    assert Invitation.objects.filter(event__starts_at__gt=clock.now()).count() == 3
+    assert {n.kind for n in notify.inbox(kam)} >= {"care", "event"}

@@ -205,3 +205,44 @@ def test_the_tab_invite_stays_in_scope(sales, other, later_event_for, customer, 
 def later_event_for(manager):
     return lambda user: events.event_save(actor=manager, title="座谈会", kind="seminar",
                                           starts_at=clock.now() + dt.timedelta(days=5))
+
+
+def test_the_event_page_finds_and_picks_a_customer_in_scope(sales, other, event, customer, contact, login):
+    theirs = CustomerFactory(owner=other, department=other.department, name="杭州华信物流有限公司")
+    pick = reverse("engagement:event_invite_pick", args=[event.pk])
+    c = login(sales)
+    html = c.get(reverse("engagement:event_detail", args=[event.pk])).content.decode()
+    assert 'name="q"' in html and pick in html and "客户编号" not in html  # a search, not an ID field
+    found = c.post(pick, {"q": "杭州华信"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "杭州华信电子科技有限公司" in found and f'value="{customer.pk}"' in found
+    assert "杭州华信物流" not in found  # another salesperson's customer is not offered
+    picked = c.post(pick, {"q": "杭州华信", "customer": customer.pk}, HTTP_HX_REQUEST="true").content.decode()
+    assert f'<option value="{contact.pk}">李四' in picked and "<html" not in picked
+    page = c.post(pick, {"q": "杭州华信"}).content.decode()  # without JavaScript: the whole page
+    assert "<html" in page and "2027 年客户感恩会" in page and "杭州华信电子科技有限公司" in page
+    assert "没有匹配的客户" in c.post(pick, {"q": "不存在的公司"}, HTTP_HX_REQUEST="true").content.decode()
+    # picking a customer out of scope, or inviting it, is refused as not found
+    assert c.post(pick, {"q": "物流", "customer": theirs.pk}, HTTP_HX_REQUEST="true").status_code == 404
+    assert c.post(reverse("engagement:event_invite", args=[event.pk]),
+                  {"customer": theirs.pk, "channel": "phone"}).status_code == 404
+    c.post(reverse("engagement:event_invite", args=[event.pk]),
+           {"q": "杭州华信", "customer": customer.pk, "contact": contact.pk, "channel": "phone"})
+    assert Invitation.objects.get().contact == contact
+
+
+def test_the_customer_pick_anonymous_and_without_permission(client, login, make_user, event, customer):
+    pick = reverse("engagement:event_invite_pick", args=[event.pk])
+    assert client.post(pick, {"q": "杭州"}).status_code == 302
+    assert client.get(pick).status_code in (302, 405)
+    assert login(make_user(roles.SYSTEM_ADMIN)).post(pick, {"q": "杭州"}).status_code == 403
+    assert login(make_user(roles.SALES_MANAGER)).post(pick, {"q": "杭州"}).status_code == 404  # another company's event
+
+
+def test_the_customer_pick_query_budget(sales, event, login, django_assert_max_num_queries):
+    for i in range(15):
+        CustomerFactory(owner=sales, department=sales.department, name=f"杭州客户{i}有限公司")
+    c = login(sales)
+    with django_assert_max_num_queries(10):
+        html = c.post(reverse("engagement:event_invite_pick", args=[event.pk]), {"q": "杭州客户"},
+                      HTTP_HX_REQUEST="true").content.decode()
+    assert html.count('type="radio"') == 10

@@ -18,7 +18,7 @@ STAGES = ["potential", "potential", "intent", "intent", "customer", "customer", 
 TITLES = ["采购经理", "总经理", "财务总监", "技术总监", "行政主管"]
 
 
-def _clean(form_class, data: dict) -> dict:
+def valid(form_class, data: dict) -> dict:
     form = form_class(data)
     if not form.is_valid():  # demo data is made to be valid: fail loudly if a rule changed
         raise ValueError(f"demo data no longer passes {form_class.__name__}: {form.errors.as_json()}")
@@ -32,12 +32,12 @@ def build_customers(users: list) -> None:
     for owner in owners:
         for index in range(PER_OWNER + RELEASED):
             n += 1
-            data = _clean(CustomerForm, {
+            data = valid(CustomerForm, {
                 "kind": "enterprise", "name": company_name(n), "credit_code": credit_code(rng),
                 "stage": rng.choice(STAGES), "province": "330000", "city": "330100", "district": "330106",
                 "source": rng.choice(["event", "referral", "web", "phone"]), "tags": rng.choice(["", "华东", "重点跟进"]),
             })
-            contacts = [_clean(ContactForm, {"name": person_name(rng), "mobile": mobile(rng),
+            contacts = [valid(ContactForm, {"name": person_name(rng), "mobile": mobile(rng),
                                              "title": rng.choice(TITLES)}) for _ in range(rng.randint(1, 2))]
             customer = services.customer_create(actor=owner, data=data, contacts=tuple(contacts))
             if index >= PER_OWNER:

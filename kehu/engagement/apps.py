@@ -14,13 +14,14 @@ class EngagementConfig(AppConfig):
         from kehu.customers import merging
         from kehu.customers.views import register_tab
         from kehu.engagement import actions, apps_care, permissions, sections, tasks, timeline, views  # noqa: F401 (actions: audit codes)
-        from kehu.engagement.demo import build_followups
+        from kehu.engagement.demo import build_engagement, build_followups
         from kehu.engagement.models import FollowUp, Task
         from kehu.org import handover
         from kehu.web import navigation
         from kehu.web.navigation import NavItem
 
         demo.register(build_followups)
+        demo.register(build_engagement)
         # INFO-5: a merged duplicate's follow-ups and tasks move to the survivor.
         for model in (FollowUp, Task):
             merging.register(f"engagement.{model.__name__.lower()}", merging.foreign_key_mover(model, "customer"),

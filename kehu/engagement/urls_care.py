@@ -18,6 +18,7 @@ urlpatterns = [
     path("events/", views.event_list, name="event_list"),
     path("events/<int:pk>/", views.event_detail, name="event_detail"),
     path("events/<int:pk>/invite/", views.event_invite, name="event_invite"),
+    path("events/<int:pk>/invite/pick/", views.event_invite_pick, name="event_invite_pick"),
     path("events/invite/<int:customer_pk>/", views.customer_invite, name="customer_invite"),
     path("events/<int:pk>/invitations/<int:invitation_pk>/", views.event_respond, name="event_respond"),
 ]

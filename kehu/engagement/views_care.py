@@ -33,6 +33,7 @@ from kehu.policy.evaluators.base import SHANGHAI
 from kehu.web.decorators import permission_required
 
 PAGE_SIZE = 50
+PICK_ROWS = 10  # customers offered by the invitation form's search
 
 
 # --- notifications --------------------------------------------------------------------------------
@@ -216,11 +217,40 @@ def event_list(request):
 @require_GET
 @permission_required(perms.EVENTS_VIEW)
 def event_detail(request, pk: int):
-    event = events.event_for(request.user, pk)
+    return _event_page(request, events.event_for(request.user, pk), {})
+
+
+def _event_page(request, event, pick: dict):
     page = Paginator(events.invitations_of(request.user, event), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "engagement/event_detail.html", {
         "event": event, "page": page, "channels": InviteChannel.choices, "rsvps": Rsvp.choices,
-        "started": event.starts_at <= clock.now()})
+        "started": event.starts_at <= clock.now(), **pick})
+
+
+def _invite_pick(request) -> dict:
+    """The invitation form's choices: the customers in the user's scope that match the posted search text
+    (the customer list's search), and the contacts of the picked customer (404 when out of scope)."""
+    q = request.POST.get("q", "").strip()[:100]
+    posted = request.POST.get("customer", "")
+    picked = _adapt(customer_selectors.customer_for, request.user, int(posted)) if posted.isdigit() else None
+    found = list(_adapt(customer_selectors.customers_for, request.user,
+                        customer_selectors.CustomerFilters(q=q))[:PICK_ROWS]) if q else []
+    if picked is not None and picked.pk not in {customer.pk for customer in found}:
+        found.insert(0, picked)
+    return {"q": q, "found": found, "picked": picked, "searched": bool(q),
+            "contacts": customer_selectors.contacts_of(picked) if picked else [],
+            "picked_contact": request.POST.get("contact", "")}
+
+
+@require_POST
+@permission_required(perms.EVENTS_VIEW)
+def event_invite_pick(request, pk: int):
+    """Search and pick the customer to invite, then its contact: the form's part for htmx, else the page."""
+    event = events.event_for(request.user, pk)
+    pick = _invite_pick(request)
+    if request.htmx:
+        return render(request, "engagement/_invite_pick.html", {"event": event, **pick})
+    return _event_page(request, event, pick)
 
 
 def _invite(request, event, customer_pk: int | None = None) -> None:
