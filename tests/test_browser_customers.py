@@ -79,6 +79,13 @@ def sign_in(page, base_url: str, username: str, totp: pyotp.TOTP) -> None:
     page.wait_for_url(re.compile(r"/$"))
 
 
+def settle(page) -> None:
+    """Let the page's own requests (the notification badge loads after the page) finish before the
+    worker writes from this thread: the in-memory SQLite test database answers a reader that meets a
+    writer's table lock with "database table is locked" at once, where a database file would wait."""
+    page.wait_for_load_state("networkidle")
+
+
 def import_file(page, base_url: str, name: str, data: bytes, mime: str) -> None:
     """Upload, let the worker validate, and leave the page on the dry-run report."""
     page.goto(f"{base_url}/customers/io/import/")
@@ -86,6 +93,7 @@ def import_file(page, base_url: str, name: str, data: bytes, mime: str) -> None:
     page.check("input[name=mode][value=skip-invalid]")
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"/customers/io/import/\d+/$"))
+    settle(page)
     call_command("worker", "--once", "--no-scheduler")  # the background task runner
     page.wait_for_selector("#import-job table")  # htmx polls every 2 s and swaps the report in
 
@@ -94,6 +102,7 @@ def run_import(page) -> None:
     page.check("#import-job input[name=mode][value=skip-invalid]")
     page.click("#import-job button[type=submit]")
     page.wait_for_url(re.compile(r"/customers/io/import/\d+/$"))
+    settle(page)
     call_command("worker", "--once", "--no-scheduler")
     page.wait_for_selector("#import-job:not([hx-get])")
 
