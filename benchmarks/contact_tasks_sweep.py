@@ -12,26 +12,18 @@ the tasks) and the later ones (what every hourly slot costs once they exist). Pr
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.audit_search import setup  # noqa: E402
+from benchmarks.cli import customers_bench  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--customers", type=int, default=50_000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--database-url", default="")
-    args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='kehu-bench-')}/bench.sqlite3"
-    setup(url)
+    args = customers_bench(__doc__, customers=50_000)
 
     from django.db import connection
 
