@@ -30,7 +30,9 @@ def long_history(customer, actor, n: int = 300) -> None:
     """Hundreds of field changes, dozens of contacts, files (some deleted), consents, reviews, follow-ups and
     merged duplicates."""
     now = clock.now()
-    at = [now - dt.timedelta(minutes=i) for i in range(n)]
+    # The first of each kind a minute after the contacts and merged duplicates made below, so the newest 50
+    # events hold a field change and a review whatever order the database gives rows of the same instant.
+    at = [now + dt.timedelta(minutes=1 - i) for i in range(n)]
     FieldChange.objects.bulk_create(FieldChange(customer=customer, field="remarks", label="备注", old_value=str(i),
                                                 new_value=str(i + 1), changed_by=actor, changed_at=at[i])
                                     for i in range(n))

@@ -124,7 +124,7 @@ def test_journey_my_day_record_from_a_phone_and_the_managers_figure_moves(login,
     assert "0.0%" in figure and "0/2" in figure
 
     form = client.get(reverse("visits:record", args=[customers[0].pk])).content.decode()
-    assert 'type="date"' in form and 'value="2026-12-10"' in form and "max-width: 40rem" in form and "w-100" in form  # one column, full-width save
+    assert 'type="date"' in form and 'value="2026-12-10"' in form and "kehu-narrow" in form and "w-100" in form  # one column, full-width save
     response = client.post(reverse("visits:record", args=[customers[0].pk]), {
         "visited_on": "2026-12-10", "content": "年度合作回顾", "feedback": "交期满意",
         "intel_competitor": "竞品降价 5%", "intel_personnel": "采购总监换人"}, follow=True)
