@@ -125,6 +125,17 @@ def test_the_resolution_clock_of_the_default_policy_records_its_version():
     assert (late.due, late.state, late.escalated_to) == (at(10, 1, 17), BREACHED, "marketing_vp")
 
 
+def test_the_first_response_clock_of_a_medium_ticket_skips_national_day():
+    rules = schemas.SlaRules()
+    first = sla.clock(rules, "medium", kind=sla.FIRST_RESPONSE, opened=at(9, 30, 17), now=at(10, 10, 12),
+                      version=1)
+    assert (first.due, first.state) == (at(10, 10, 14), DUE_SOON)
+    with translation.override("en"):
+        reason = sla.clock(rules, "medium", kind=sla.FIRST_RESPONSE, opened=at(9, 30, 17), now=at(10, 10, 15),
+                           version=1).reason
+    assert reason == "First response due by 2026-10-10 14:00; breached"
+
+
 def test_naive_datetimes_and_years_the_package_does_not_know_are_refused():
     with pytest.raises(ValueError, match="aware"):
         sla.deadline(dt.datetime(2026, 11, 13, 17), H, WORKING)

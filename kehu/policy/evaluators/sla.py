@@ -163,22 +163,34 @@ class SlaClock(Decision):
     escalated_to: str | None  # the code of the furthest escalation step reached
 
 
-def resolution_clock(rules: SlaRules, priority: str, *, opened: dt.datetime, now: dt.datetime,
-                     pauses: Iterable[Interval] = (), version: int) -> SlaClock:
-    """The resolution clock of a ticket of ``priority`` opened at ``opened``, under ``rules`` of ``version``."""
+FIRST_RESPONSE, RESOLUTION = "first_response", "resolution"
+
+
+def clock(rules: SlaRules, priority: str, *, kind: str = RESOLUTION, opened: dt.datetime, now: dt.datetime,
+          pauses: Iterable[Interval] = (), version: int) -> SlaClock:
+    """The ``kind`` clock (first response or resolution) of a ticket of ``priority`` opened at ``opened``,
+    under ``rules`` of ``version`` (the version in force when the ticket opened)."""
+    if kind not in (FIRST_RESPONSE, RESOLUTION):
+        raise ValueError(f"kind must be {FIRST_RESPONSE!r} or {RESOLUTION!r}, not {kind!r}")
     pauses = list(pauses)
     target = rules.targets[priority]
     calendar = Calendar.of(rules, priority)
-    budget = dt.timedelta(hours=target.resolution_hours)
+    hours = target.first_response_hours if kind == FIRST_RESPONSE else target.resolution_hours
+    budget = dt.timedelta(hours=hours)
     due = deadline(opened, budget, calendar, pauses)
     current = state(now, due, budget=budget, calendar=calendar, warning_percent=rules.breach_warning_percent,
                     due_soon_hours=rules.due_soon_hours)
     step = escalation_step(now, due, rules.escalation, calendar)
     values = {"due": f"{due.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"}
-    reason = {
-        BREACHED: _("应于 %(due)s 前解决，已超时"),
-        DUE_SOON: _("应于 %(due)s 前解决，即将到期"),
-        ON_TRACK: _("应于 %(due)s 前解决"),
-    }[current] % values
-    return SlaClock(policy_version=version, reason=reason, due=due, state=current,
+    reasons = {
+        RESOLUTION: {BREACHED: _("应于 %(due)s 前解决，已超时"), DUE_SOON: _("应于 %(due)s 前解决，即将到期"),
+                     ON_TRACK: _("应于 %(due)s 前解决")},
+        FIRST_RESPONSE: {BREACHED: _("应于 %(due)s 前首次响应，已超时"),
+                         DUE_SOON: _("应于 %(due)s 前首次响应，即将到期"), ON_TRACK: _("应于 %(due)s 前首次响应")},
+    }
+    return SlaClock(policy_version=version, reason=reasons[kind][current] % values, due=due, state=current,
                     escalated_to=step.to if step else None)
+
+
+def resolution_clock(rules: SlaRules, priority: str, **facts) -> SlaClock:
+    return clock(rules, priority, kind=RESOLUTION, **facts)
