@@ -19,6 +19,7 @@ _FIXED_LABELS = {
     "web": N("网页录入"), "api": N("接口"), "import": N("批量导入"), "claim": N("公海领取"),
     "block": N("阻止"), "warn": N("警告"), "working": N("工作日历（法定节假日与调休）"), "24x7": N("全天候（24×7）"),
     "month": N("每月"), "quarter": N("每季度"), "half_year": N("每半年"), "year": N("每年"), "owner": N("客户负责人"),
+    "manager": N("直属上级"),
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from django.utils.translation import gettext as _
@@ -212,9 +213,18 @@ class PoolsRules(Section):
 
 
 # --- SLA (SVC-3, SVC-4) ------------------------------------------------------------------------
+# A target's clock runs on one of two calendars: "24x7" (every hour counts) or "working" (working hours on
+# China's working days: Monday to Friday, minus statutory holidays, plus the adjusted working weekends
+# (调休), as the chinese_calendar package publishes them; kehu/policy/evaluators/sla.py).
+SLA_CALENDARS = ("working", "24x7")
+SlaCalendar = Literal["working", "24x7"]
+Hour = Annotated[StrictInt, Field(ge=0, le=24)]
+
+
 class PriorityTarget(Section):
     first_response_hours: PositiveInt = rule(24, N("首次响应时限"), N("小时"))
     resolution_hours: PositiveInt = rule(72, N("解决时限"), N("小时"))
+    calendar: SlaCalendar = rule("24x7", N("计时日历"))
 
     @model_validator(mode="after")
     def _check(self):
@@ -224,19 +234,48 @@ class PriorityTarget(Section):
 
 
 def _sla_targets() -> dict[str, PriorityTarget]:
+    # Urgent and high run on the clock (24 and 48 hours); medium and low count working hours: with a 9-hour
+    # working day, 45 hours are 5 working days and 90 hours 10. First response: 24 hours for every priority.
     return {
-        "urgent": PriorityTarget(first_response_hours=24, resolution_hours=48),
-        "high": PriorityTarget(first_response_hours=24, resolution_hours=72),
-        "medium": PriorityTarget(first_response_hours=24, resolution_hours=120),
-        "low": PriorityTarget(first_response_hours=24, resolution_hours=240),
+        "urgent": PriorityTarget(first_response_hours=24, resolution_hours=24, calendar="24x7"),
+        "high": PriorityTarget(first_response_hours=24, resolution_hours=48, calendar="24x7"),
+        "medium": PriorityTarget(first_response_hours=24, resolution_hours=45, calendar="working"),
+        "low": PriorityTarget(first_response_hours=24, resolution_hours=90, calendar="working"),
     }
 
 
+class EscalationStep(Section):
+    to: Code = rule(label=N("升级给（owner 负责人、manager 直属上级或角色编码）"))
+    after_hours: NonNegativeInt = rule(0, N("超时后"), N("小时"))
+
+
+def _escalation_chain() -> list[EscalationStep]:
+    return [EscalationStep(to="owner", after_hours=0), EscalationStep(to="manager", after_hours=4),
+            EscalationStep(to="marketing_vp", after_hours=24)]
+
+
 class SlaRules(Section):
-    calendar: Literal["working", "24x7"] = rule("24x7", N("计时日历"))
     targets: dict[Priority, PriorityTarget] = rule(_sla_targets, N("各优先级时限"))
+    workday_start_hour: Hour = rule(9, N("工作时间开始（北京时间）"), N("时"))
+    workday_end_hour: Hour = rule(18, N("工作时间结束（北京时间）"), N("时"))
     breach_warning_percent: Annotated[StrictInt, Field(gt=0, lt=100)] = rule(80, N("时限用去多少时预警"), "%")
+    due_soon_hours: PositiveInt | None = rule(None, N("或剩余不足多少时预警"), N("小时"))
     auto_close_days: PositiveInt = rule(7, N("解决后客户未确认自动关闭"), N("天"))
+    escalation: list[EscalationStep] = rule(_escalation_chain, N("超时升级（依次）"), min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _calendar_per_target(cls, data: Any) -> Any:
+        # Versions published before each target had its own calendar stored one ``calendar`` for the
+        # section; published versions never change, so they are read with that calendar on every target.
+        if isinstance(data, dict) and "calendar" in data:
+            data = dict(data)
+            calendar = data.pop("calendar")
+            targets = data.get("targets")
+            if isinstance(targets, dict):
+                data["targets"] = {p: {"calendar": calendar, **t} if isinstance(t, dict) else t
+                                   for p, t in targets.items()}
+        return data
 
     @field_validator("targets")
     @classmethod
@@ -245,6 +284,21 @@ class SlaRules(Section):
         if missing:
             raise ValueError(_("缺少优先级的时限：%(missing)s") % {"missing": join_list(missing)})
         return targets
+
+    @field_validator("workday_end_hour")
+    @classmethod
+    def _after_start(cls, value: int, info: ValidationInfo) -> int:
+        if value <= info.data.get("workday_start_hour", -1):
+            raise ValueError(_("工作时间结束必须晚于开始"))
+        return value
+
+    @field_validator("escalation")
+    @classmethod
+    def _rising(cls, steps: list) -> list:
+        hours = [step.after_hours for step in steps]
+        if any(later <= earlier for earlier, later in pairwise(hours)):
+            raise ValueError(_("升级步骤的超时小时数必须逐级递增"))
+        return steps
 
 
 # --- reminders (INFO-7, REL-4) -----------------------------------------------------------------
