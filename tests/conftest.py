@@ -99,3 +99,14 @@ def other(make_user):
     from kehu.org import roles
 
     return make_user(roles.SALESPERSON, full_name="王五")
+
+
+@pytest.fixture
+def robot():
+    """A chat robot's webhook on 127.0.0.1 (tests/robot_server.py) that records what it receives."""
+    from tests import robot_server
+
+    robot, server = robot_server.start()
+    yield robot
+    server.shutdown()
+    server.server_close()

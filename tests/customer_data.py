@@ -34,3 +34,17 @@ def bulk_customers(owner, count: int, start: int = 0) -> None:
     """``count`` plain rows at once: enough to pass the list's count cap without a service call each."""
     Customer.objects.bulk_create(Customer(name=f"批量{i}号有限公司", name_normalized=f"批量{i}号有限公司", owner=owner,
                                           department=owner.department) for i in range(start, start + count))
+
+
+def pooled(owner, name: str, at, **extra) -> Customer:
+    """A customer ``owner`` creates at ``at`` and releases to their pool an hour later."""
+    import datetime as dt
+
+    from kehu.core import clock
+    from kehu.customers import ownership
+
+    with clock.frozen(at):
+        customer = make_customer(owner, name, **extra)
+    with clock.frozen(at + dt.timedelta(hours=1)):
+        ownership.customer_release(actor=owner, customer=customer, reason="无意向")
+    return Customer.objects.get(pk=customer.pk)

@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kehu.core import clock
-from kehu.customers import ownership
 from kehu.customers.models import Customer, OwnershipKind, Pool
 from kehu.org import roles
+from tests import customer_data
 from tests.customer_data import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -27,10 +27,7 @@ def manager(make_user, sales):
 
 
 def pooled(owner, name: str, **extra) -> Customer:
-    with clock.frozen(T0):
-        customer = make_customer(owner, name, **extra)
-        ownership.customer_release(actor=owner, customer=customer, reason="无意向")
-    return Customer.objects.get(pk=customer.pk)
+    return customer_data.pooled(owner, name, T0, **extra)
 
 
 def endpoints(customer_id: int, pool_id: int) -> list[tuple[str, str, dict]]:

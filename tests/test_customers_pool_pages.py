@@ -14,6 +14,7 @@ from kehu.core import clock, regions
 from kehu.customers import ownership
 from kehu.customers.models import Customer, OwnershipChange, OwnershipKind, Pool, TeamMember
 from kehu.org import roles
+from tests import customer_data
 from tests.customer_data import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -33,11 +34,7 @@ def manager(make_user, sales):
 
 
 def pooled(owner, name: str, **extra) -> Customer:
-    with clock.frozen(T0):
-        customer = make_customer(owner, name, **extra)
-    with clock.frozen(T0 + dt.timedelta(hours=1)):
-        ownership.customer_release(actor=owner, customer=customer, reason="无意向")
-    return Customer.objects.get(pk=customer.pk)
+    return customer_data.pooled(owner, name, T0, **extra)
 
 
 def urls(customer) -> list[str]:

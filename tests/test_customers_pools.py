@@ -18,6 +18,7 @@ from kehu.org.factories import DepartmentFactory
 from kehu.policy import services as policy_services
 from kehu.policy.evaluators import pools as rules
 from kehu.policy.models import Policy
+from tests import customer_data
 from tests.customer_data import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -50,12 +51,7 @@ def policy_with(make_user, **pool_rules):
 
 
 def pooled(owner, name: str, **extra) -> Customer:
-    """A customer created by ``owner`` at T0 and released to their pool an hour later."""
-    with clock.frozen(T0):
-        customer = make_customer(owner, name, **extra)
-    with clock.frozen(T0 + dt.timedelta(hours=1)):
-        ownership.customer_release(actor=owner, customer=customer, reason="无意向")
-    return Customer.objects.get(pk=customer.pk)
+    return customer_data.pooled(owner, name, T0, **extra)
 
 
 @pytest.mark.req("OWN-3", "OWN-4")

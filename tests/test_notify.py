@@ -14,18 +14,9 @@ from kehu.core import clock
 from kehu.engagement import notify, tasks_care
 from kehu.engagement.models import ChannelOptOut, Delivery, Notification, WebhookEndpoint
 from kehu.org import roles
-from tests import robot_server
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("REL-6")]
 T0 = dt.datetime(2027, 9, 14, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-
-
-@pytest.fixture
-def robot():
-    robot, server = robot_server.start()
-    yield robot
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture

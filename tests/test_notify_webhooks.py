@@ -8,21 +8,12 @@ import urllib.parse
 import pytest
 
 from kehu.engagement import webhooks
-from tests import robot_server
 
 pytestmark = pytest.mark.req("REL-6")
 
 MESSAGE = webhooks.Message(id=7, kind="care", title="关怀提醒", body="张三明天生日", url="https://crm.example/c/1/",
                            recipient="li", created_at="2027-09-14T09:00:00+08:00")
 NOW = 1_800_000_000.25
-
-
-@pytest.fixture
-def robot():
-    robot, server = robot_server.start()
-    yield robot
-    server.shutdown()
-    server.server_close()
 
 
 def test_wecom_markdown():

@@ -23,7 +23,7 @@ from kehu.customers import permissions as perms
 from kehu.customers.api import _validated, _WithoutHidden
 from kehu.customers.field_access import CONTACT
 from kehu.customers.forms import PoolForm, colleagues_for, receivers_for
-from kehu.customers.models import Customer, OwnershipChange
+from kehu.customers.models import Customer
 from kehu.org.access import require_any_permission, require_permission
 
 router = Router(tags=["pools"])
@@ -314,8 +314,7 @@ class OwnershipChangeOut(Schema):
 def ownership_history(request, customer_id: int):
     """Who held the customer and how it changed hands, newest first."""
     customer: Customer = selectors.customer_for(request.auth, customer_id)
-    return (OwnershipChange.objects.filter(customer=customer)
-            .select_related("from_owner", "to_owner", "pool", "actor"))
+    return pools.ownership_history(customer)
 
 
 class TeamMemberOut(Schema):

@@ -139,6 +139,12 @@ def pool_customer_for(user, pk: int) -> Customer:
 
 
 # --- claims -----------------------------------------------------------------------------------------------
+def ownership_history(customer) -> QuerySet:
+    """Who held ``customer`` and how it changed hands, newest first (the caller loaded the customer
+    through the reader's scope)."""
+    return OwnershipChange.objects.filter(customer=customer).select_related("from_owner", "to_owner", "pool", "actor")
+
+
 def start_of_day(now: dt.datetime) -> dt.datetime:
     local = now.astimezone(SHANGHAI)
     return dt.datetime.combine(local.date(), dt.time(0), tzinfo=SHANGHAI)

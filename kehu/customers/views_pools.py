@@ -32,7 +32,7 @@ from kehu.customers.forms import (
     receivers_for,
 )
 from kehu.customers.listing import counted_window
-from kehu.customers.models import Customer, OwnershipChange
+from kehu.customers.models import Customer
 from kehu.customers.views import PAGE_SIZE, _adapt
 from kehu.org.access import require_any_permission
 from kehu.policy.evaluators.pools import claim_allowed
@@ -165,8 +165,7 @@ def _ownership_page(request, customer, *, forms=None, error=None, status: int = 
     receivers = receivers_for(user) if user.has_permission(perms.TRANSFER) else None
     forms = forms or {}
     decision = pools.return_decisions([customer]).get(customer.pk)
-    history = (OwnershipChange.objects.filter(customer=customer)
-               .select_related("from_owner", "to_owner", "pool", "actor")[:50])
+    history = pools.ownership_history(customer)[:50]
     may_release = customer.owner_id is not None and not customer.locked and user.has_permission(perms.POOL_USE) and (
         customer.owner_id == user.pk or user.has_permission(perms.TRANSFER))
     may_team = (customer.owner_id is not None and user.has_permission(perms.EDIT)
