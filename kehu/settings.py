@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "kehu.policy",
     "kehu.customers",
     "kehu.engagement",
+    "kehu.service",
     "kehu.web",
 ]
 

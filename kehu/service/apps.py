@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceConfig(AppConfig):
+    name = "kehu.service"
+    label = "service"
+    verbose_name = _("服务与投诉")
+
+    def ready(self):
+        from kehu.service import actions, permissions  # noqa: F401 (audit codes, permission codes)
