@@ -127,6 +127,7 @@ class Ticket(models.Model):
                                  on_delete=models.PROTECT, related_name="tickets")
     severity = models.CharField(_("严重程度"), max_length=10, choices=Severity.choices, default=Severity.NORMAL)
     priority = models.CharField(_("优先级"), max_length=10, choices=Priority.choices)
+    priority_rank = models.PositiveSmallIntegerField(editable=False)  # PRIORITY_RANK[priority]: the queue sorts on it
     # Strategic customers first (SVC-2): copied from the customer's tier when the ticket opens, so the queue
     # sorts without a join.
     strategic = models.BooleanField(_("战略客户"), default=False)
@@ -204,7 +205,7 @@ class Ticket(models.Model):
         verbose_name_plural = _("服务工单")
         ordering = ["-opened_at", "-id"]
         indexes = [
-            models.Index(fields=["status", "-strategic", "priority", "resolution_due"], name="service_ticket_queue"),
+            models.Index(fields=["status", "-strategic", "priority_rank", "resolution_due"], name="service_ticket_queue"),
             models.Index(fields=["department", "status"], name="service_ticket_team"),
             models.Index(fields=["responsible", "status"], name="service_ticket_person"),
             models.Index(fields=["customer", "-opened_at"], name="service_ticket_customer"),

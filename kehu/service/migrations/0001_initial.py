@@ -98,6 +98,7 @@ class Migration(migrations.Migration):
                 ('channel', models.CharField(choices=[('phone', '电话'), ('email', '电子邮件'), ('web_form', '在线表单'), ('in_app', '系统内'), ('wechat', '微信'), ('complaint_box', '门店投诉箱')], max_length=14, verbose_name='渠道')),
                 ('severity', models.CharField(choices=[('critical', '特别重大'), ('major', '重大'), ('normal', '一般'), ('minor', '轻微')], default='normal', max_length=10, verbose_name='严重程度')),
                 ('priority', models.CharField(choices=[('urgent', '紧急'), ('high', '高'), ('medium', '中'), ('low', '低')], max_length=10, verbose_name='优先级')),
+                ('priority_rank', models.PositiveSmallIntegerField(editable=False)),
                 ('strategic', models.BooleanField(default=False, verbose_name='战略客户')),
                 ('customer_tier', models.CharField(blank=True, max_length=20, verbose_name='客户等级')),
                 ('handle_first', models.BooleanField(default=False, verbose_name='先处理后分清责任')),
@@ -199,7 +200,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='ticket',
-            index=models.Index(fields=['status', '-strategic', 'priority', 'resolution_due'], name='service_ticket_queue'),
+            index=models.Index(fields=['status', '-strategic', 'priority_rank', 'resolution_due'], name='service_ticket_queue'),
         ),
         migrations.AddIndex(
             model_name='ticket',
