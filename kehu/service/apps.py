@@ -9,3 +9,4 @@ class ServiceConfig(AppConfig):
 
     def ready(self):
         from kehu.service import actions, permissions  # noqa: F401 (audit codes, permission codes)
+        from kehu.service import web; web.ready()  # noqa: E702 (navigation, the customer tab: one line to merge)
