@@ -157,13 +157,17 @@ def test_queue_search_is_posted_and_kept_out_of_the_url(login, agent, sales):
 
 
 def test_queue_shows_a_breached_clock_before_the_sweep_runs(login, agent, sales):
-    ticket = open_ticket(sales, make_customer(sales, "合肥迅达有限公司"))
-    client = login(agent)
-    with clock.frozen(ticket.first_response_due + dt.timedelta(minutes=1)):
-        html = client.get(QUEUE).content.decode()
-    row = html[html.index(f'data-ticket="{ticket.number}"'):]
-    assert "已超时" in row.split("</tr>")[0]
-    assert "已超时" not in client.get(QUEUE).content.decode()
+    customer = make_customer(sales, "合肥迅达有限公司")
+    with clock.frozen(clock.now() - dt.timedelta(days=30)):  # the stored state is still on track: no sweep ran
+        late = open_ticket(sales, customer, title="一个月前的投诉")
+    fresh = open_ticket(sales, customer, title="刚来的投诉")
+    assert Ticket.objects.get(pk=late.pk).sla_state == "on_track"
+    html = login(agent).get(QUEUE).content.decode()
+
+    def row(ticket) -> str:
+        return html[html.index(f'data-ticket="{ticket.number}"'):].split("</tr>")[0]
+
+    assert "已超时" in row(late) and "已超时" not in row(fresh) and "正常" in row(fresh)
 
 
 def test_queue_of_fifty_rows_costs_a_fixed_number_of_queries(login, agent, sales, django_assert_max_num_queries):
@@ -381,7 +385,7 @@ def test_create_and_edit_a_category_audited(login, agent):
     assert "渗漏" in client.get(CATEGORIES).content.decode()
     edit = reverse("service:category_edit", args=[category.pk])
     assert 'value="leak"' in client.get(edit).content.decode()
-    response = client.post(edit, category_data(name="渗漏滴水", active=""))
+    response = client.post(edit, category_data(name="渗漏滴水", active="", default_handler=agent.pk))
     assert response.status_code == 302
     category.refresh_from_db()
     assert category.name == "渗漏滴水" and not category.active

@@ -129,6 +129,10 @@ class CategoryForm(BootstrapForm):
     active = forms.BooleanField(label=_("启用"), required=False, initial=True)
     position = forms.IntegerField(label=_("排序"), min_value=0, max_value=32767, initial=0)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["active"].widget.attrs["class"] = "form-check-input"  # not BootstrapForm's form-control
+
     @classmethod
     def of(cls, category: TicketCategory) -> CategoryForm:
         return cls(initial={name: getattr(category, name) for name in cls.base_fields})

@@ -75,11 +75,13 @@ ACTIONS: dict[str, Action] = {
 
 
 def _actions(user, ticket: Ticket, bound: tuple[str, forms.Form] | None = None) -> list[tuple[str, Action, forms.Form]]:
-    """The steps to show, each with its form (the bound one that failed, else a fresh one)."""
+    """The steps to show, each with its form (the bound one that failed, else a fresh one). A step that failed
+    is shown even when the ticket no longer allows it (another user moved it first): its error says why."""
     allowed = workflow.available(ticket)
     shown = []
     for code, action in ACTIONS.items():
-        if user.has_permission(action.permission) and action.shown(ticket, allowed):
+        failed = bound is not None and bound[0] == code
+        if failed or (user.has_permission(action.permission) and action.shown(ticket, allowed)):
             form = bound[1] if bound and bound[0] == code else action.form(prefix=code, **_initial(code, ticket))
             shown.append((code, action, form))
     return shown
