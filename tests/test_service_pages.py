@@ -276,8 +276,8 @@ def test_ticket_page_shows_the_facts_and_both_clocks(login, sales):
     customer = strategic(make_customer(sales, "重庆长安配件有限公司"))
     ticket = open_ticket(sales, customer, kind="quality", severity="normal", product="刹车片")
     html = login(sales).get(ticket_url(ticket)).content.decode()
-    for text in (ticket.number, "重庆长安配件有限公司", "战略客户", "先处理后分清责任", "刹车片", "质量问题", "电话",
-                 "张销售", "首次响应", "前首次响应", "前解决", f"按第 {ticket.policy_version.number} 版制度计时", "登记"):
+    for text in (ticket.number, "重庆长安配件有限公司", "战略客户", "先处理后分清责任", "刹车片", "质量问题", "电话", "受理",
+                 "张销售", "首次响应", "首次响应时限", "解决时限", "前解决", f"按第 {ticket.policy_version.number} 版制度计时", "登记"):
         assert text in html, text
 
 
@@ -424,7 +424,7 @@ def test_pages_in_english_have_no_chinese_left(client, login, agent, sales):
     ticket = open_ticket(sales, customer, category=category, kind="quality")
     services.ticket_respond(actor=sales, ticket=ticket, note="已回电")
     login(agent)
-    data = [*user_data(agent), *user_data(sales), customer.name, ticket.title, ticket.description, "已回电", "李四",
+    data = [*user_data(agent), *user_data(sales), customer.name, ticket.title, ticket.description, "已回电", "李四", category.name,
             *ticket.events.values_list("note", flat=True)]
     pages = {
         "queue": client.get(QUEUE), "new": client.get(NEW, {"customer": customer.pk}),

@@ -89,7 +89,7 @@ def _actions(user, ticket: Ticket, bound: tuple[str, forms.Form] | None = None) 
 
 # The history's words for TicketEvent.action (kehu.service.services and the sweeps write them).
 EVENT_LABELS = {
-    "open": gettext_lazy("登记"), "update": gettext_lazy("修改"), "assign": gettext_lazy("分派"),
+    "open": gettext_lazy("受理"), "update": gettext_lazy("修改"), "assign": gettext_lazy("分派"),
     "respond": gettext_lazy("首次响应"), "transition": gettext_lazy("状态变更"),
     "feedback": gettext_lazy("反馈客户"), "escalate": gettext_lazy("超时升级"),
     "auto_close": gettext_lazy("超期自动关闭"), "rate": gettext_lazy("回访"),
