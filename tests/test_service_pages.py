@@ -424,7 +424,7 @@ def test_pages_in_english_have_no_chinese_left(client, login, agent, sales):
     ticket = open_ticket(sales, customer, category=category, kind="quality")
     services.ticket_respond(actor=sales, ticket=ticket, note="已回电")
     login(agent)
-    data = [*user_data(agent), *user_data(sales), customer.name, ticket.title, ticket.description, "已回电", "李四", category.name,
+    data = [*user_data(agent), *user_data(sales), customer.name, ticket.title, ticket.description, "已回电", "李四", category.name, "批次色差", "第三批货物颜色与样品不一致",
             *ticket.events.values_list("note", flat=True)]
     pages = {
         "queue": client.get(QUEUE), "new": client.get(NEW, {"customer": customer.pk}),
