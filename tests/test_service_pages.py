@@ -15,8 +15,8 @@ from kehu.org import roles
 from kehu.service import services
 from kehu.service.actions import CATEGORY_SAVE
 from kehu.service.models import Status, Ticket, TicketCategory
-from kehu.service.views_queue import SEARCH_SESSION_KEY
-from tests.customer_data import make_customer
+from kehu.service.views_queue import SEARCH_SESSION_KEY, TAB_ROWS
+from tests.customer_data import TAB_QUERIES, make_customer
 from tests.test_i18n_catalogue import chinese_outside, user_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("SVC-1", "SVC-2", "SVC-4")]
@@ -176,7 +176,7 @@ def test_queue_of_fifty_rows_costs_a_fixed_number_of_queries(login, agent, sales
         open_ticket(sales, customers[i % 5], title=f"问题{i}")
     client = login(agent)
     client.get(QUEUE)  # the caches a running server holds
-    # sign-in (4), the departments of the team filter, the count, the page's rows with their joins
+    # sign-in (4), the count, the page's rows with their joins, the team filter's departments (count, rows)
     with django_assert_max_num_queries(8):
         html = client.get(QUEUE).content.decode()
     assert html.count("data-ticket=") == 50
@@ -352,6 +352,18 @@ def test_customer_tab_lists_the_tickets_newest_first(login, sales, other):
     html = login(sales).get(reverse("customers:tab", args=[customer.pk, "tickets"])).content.decode()
     assert html.index(newer.number) < html.index(older.number) and "别人的问题" not in html
     assert "服务工单" in html
+
+
+def test_customer_tab_costs_the_same_however_many_tickets(login, sales, django_assert_max_num_queries):
+    customer = make_customer(sales, "贵阳黔丰有限公司")
+    for i in range(TAB_ROWS + 5):
+        open_ticket(sales, customer, title=f"第{i}个问题")
+    client = login(sales)
+    url = reverse("customers:tab", args=[customer.pk, "tickets"])
+    client.get(url)
+    with django_assert_max_num_queries(TAB_QUERIES["tickets"]):
+        html = client.get(url).content.decode()
+    assert len(re.findall(r'href="/service/tickets/\d+/"', html)) == TAB_ROWS
 
 
 def test_customer_tab_without_ticket_permission(login, sales, make_user):

@@ -13,7 +13,6 @@ from kehu.org.models import Department, User
 from kehu.service.models import Channel, Priority, Severity, SlaState, Status, TicketCategory, TicketKind
 
 
-
 def active_users():
     return User.objects.filter(is_active=True).order_by("employee_no")
 
