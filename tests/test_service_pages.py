@@ -281,6 +281,15 @@ def test_ticket_page_shows_the_facts_and_both_clocks(login, sales):
         assert text in html, text
 
 
+def test_ticket_page_names_whom_an_escalation_reached(login, agent, sales):
+    ticket = open_ticket(sales, make_customer(sales, "福州闽江有限公司"))
+    client = login(agent)
+    for code, shown in (("manager", "直属上级"), ("marketing_vp", "营销副总"), ("owner", "责任人")):
+        Ticket.objects.filter(pk=ticket.pk).update(escalated_to=code, escalated_at=clock.now())
+        html = client.get(ticket_url(ticket)).content.decode()
+        assert shown in html.split('id="ticket-escalated">')[1].split("</dd>")[0], code
+
+
 def test_the_steps_through_the_pages(login, agent, sales):
     ticket = open_ticket(sales, make_customer(sales, "天津滨海设备有限公司"))
     client = login(sales)

@@ -20,6 +20,7 @@ from kehu.core import clock
 from kehu.core.errors import DomainError
 from kehu.customers.views import _adapt
 from kehu.org.forms import add_domain_error
+from kehu.org.models import Role
 from kehu.policy.selectors import tier_names
 from kehu.service import permissions as perms
 from kehu.service import selectors, services, workflow
@@ -106,6 +107,17 @@ def _history(ticket: Ticket) -> list:
     return events
 
 
+ESCALATION_TARGETS = {"owner": gettext_lazy("责任人"), "manager": gettext_lazy("直属上级")}
+
+
+def escalation_label(code: str) -> str:
+    """Who an escalation step reached (the policy's ``to``: owner, manager or a role code), in words."""
+    if not code or code in ESCALATION_TARGETS:
+        return str(ESCALATION_TARGETS.get(code, ""))
+    role = Role.objects.filter(code=code).first()
+    return role.display_name if role else code
+
+
 def _initial(code: str, ticket: Ticket) -> dict:
     if code == "assign":
         return {"initial": {"responsible": ticket.responsible_id}}
@@ -120,7 +132,7 @@ def _page(request, ticket: Ticket, bound=None, status: int = 200):
         "ticket": ticket, "sla": selectors.sla_view(ticket, clock.now()),
         "tier": tier_names(version=version).get(ticket.customer_tier, ticket.customer_tier),
         "events": _history(ticket), "actions": _actions(request.user, ticket, bound),
-        "failed": bound[0] if bound else ""}, status=status)
+        "escalated_to": escalation_label(ticket.escalated_to), "failed": bound[0] if bound else ""}, status=status)
 
 
 @require_GET
