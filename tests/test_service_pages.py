@@ -422,6 +422,29 @@ def test_a_category_code_is_unique(login, agent):
     assert TicketCategory.objects.count() == 1
 
 
+def test_a_dispatcher_may_name_the_responsible_person_when_entering(login, agent, sales, make_user):
+    engineer = make_user(roles.AFTER_SALES_ENGINEER, full_name="周工程师", department=sales.department)
+    assert 'name="responsible"' not in login(sales).get(NEW).content.decode()  # routed for a salesperson
+    client = login(agent)
+    assert 'name="responsible"' in client.get(NEW).content.decode()
+    response = client.post(NEW, new_ticket_data(reporter_name="吴先生", responsible=engineer.pk))
+    assert response.status_code == 302 and Ticket.objects.get().responsible == engineer
+
+
+def test_edit_a_ticket_changes_its_priority(login, sales):
+    ticket = open_ticket(sales, make_customer(sales, "南昌赣江有限公司"), severity="minor")
+    client = login(sales)
+    assert 'id="act-edit"' in client.get(ticket_url(ticket)).content.decode()
+    response = step(client, ticket, "edit", title="整机停机", severity="critical", product="主机", category="",
+                    description=ticket.description)
+    assert response.status_code == 302
+    ticket_after = Ticket.objects.get(pk=ticket.pk)
+    assert (ticket_after.title, ticket_after.severity, ticket_after.product) == ("整机停机", "critical", "主机")
+    assert ticket_after.priority_rank < ticket.priority_rank
+    response = step(client, ticket, "edit", title="", severity="critical", description="")
+    assert response.status_code == 400 and "标题：这个字段是必填项。" in response.content.decode()
+
+
 def test_a_new_ticket_offers_only_active_categories(login, agent):
     TicketCategory.objects.create(code="on", name="在用分类")
     TicketCategory.objects.create(code="off", name="停用分类", active=False)

@@ -24,7 +24,7 @@ from kehu.org.models import Role
 from kehu.policy.selectors import tier_names
 from kehu.service import permissions as perms
 from kehu.service import selectors, services, workflow
-from kehu.service.forms import AssignForm, FeedbackForm, NoteForm, ResolveForm
+from kehu.service.forms import AssignForm, FeedbackForm, NoteForm, ResolveForm, TicketEditForm
 from kehu.service.models import Status, Ticket
 from kehu.web.decorators import permission_required
 
@@ -69,6 +69,8 @@ ACTIONS: dict[str, Action] = {
                     _move(Status.CLOSED, by_customer=True), primary=True),
     "reopen": Action(gettext_lazy("重新打开"), perms.TICKET_HANDLE, NoteForm, lambda t, to: Status.REOPENED in to,
                      _move(Status.REOPENED)),
+    "edit": Action(gettext_lazy("修改工单"), perms.TICKET_HANDLE, TicketEditForm, lambda t, to: t.is_open,
+                   lambda actor, t, d: services.ticket_update(actor=actor, ticket=t, **d)),
     "assign": Action(gettext_lazy("分派/改派"), perms.TICKET_ASSIGN, AssignForm, lambda t, to: t.is_open,
                      lambda actor, t, d: services.ticket_assign(actor=actor, ticket=t, responsible=d["responsible"],
                                                                 note=d["note"])),
@@ -121,6 +123,8 @@ def escalation_label(code: str) -> str:
 def _initial(code: str, ticket: Ticket) -> dict:
     if code == "assign":
         return {"initial": {"responsible": ticket.responsible_id}}
+    if code == "edit":
+        return {"initial": TicketEditForm.initial_of(ticket)}
     if code == "feedback" and ticket.customer_feedback:
         return {"initial": {"feedback": ticket.customer_feedback}}
     return {}
