@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from kehu.compliance import audit
 from kehu.core import clock
 from kehu.core.errors import Conflict, DomainError
+from kehu.core.i18n import join_list
 from kehu.core.validators.email import validate_email
 from kehu.core.validators.phone import validate_mobile, validate_phone
 from kehu.engagement.notify import notify
@@ -53,7 +54,7 @@ def _require(actor, code: str) -> None:
 def _choice(value: str, choices, field: str, label: str) -> str:
     if value not in choices.values:
         raise DomainError(f"ticket_{field}_invalid", _("%(label)s必须是以下之一：%(values)s") % {
-            "label": label, "values": "、".join(str(c.label) for c in choices)}, field=field)
+            "label": label, "values": join_list(str(c.label) for c in choices)}, field=field)
     return value
 
 
@@ -244,7 +245,7 @@ def ticket_update(*, actor, ticket: Ticket, **fields) -> Ticket:
           "resolution_due", "department")
     if "description" in changed:
         changed["description"] = None  # the text itself stays on the ticket, not in the audit trail
-    _event(ticket, actor, "update", note="、".join(str(Ticket._meta.get_field(name).verbose_name) for name in changed))
+    _event(ticket, actor, "update", note=join_list(str(Ticket._meta.get_field(name).verbose_name) for name in changed))
     audit.record(actor, actions.TICKET_UPDATE, ticket, {"changed": changed, "priority": ticket.priority})
     return ticket
 
@@ -305,7 +306,7 @@ def _refuse(ticket: Ticket, to: str) -> DomainError:
     allowed = workflow.available(ticket)
     return Conflict("ticket_transition_refused", _("工单状态为“%(status)s”，不能改为“%(to)s”（可改为：%(allowed)s）。") % {
         "status": names[ticket.status], "to": names.get(to, to),
-        "allowed": "、".join(str(names[s]) for s in allowed) or _("无")}, field="to")
+        "allowed": join_list(str(names[s]) for s in allowed) or _("无")}, field="to")
 
 
 def _enter_waiting(ticket: Ticket, now: dt.datetime) -> list[str]:
