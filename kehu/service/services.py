@@ -189,7 +189,7 @@ def ticket_open(*, actor, kind: str, channel: str, title: str, description: str,
     ticket.responsible = routing.responsible_for(given=responsible, category=category, customer=customer)
     ticket.department = routing.queue_for(category=category, customer=customer, responsible=ticket.responsible)
     ticket.commitment = _commitment_in_force(customer, clock.today())
-    sla.set_due_times(ticket, now)
+    sla.refresh(ticket, now)
     ticket.repeat = _is_repeat(ticket, version.section("service").repeat_window_days)
     ticket.number = numbers.new_number(lambda number: Ticket.objects.filter(number=number).exists())
     ticket.save(force_insert=True)
@@ -238,11 +238,11 @@ def ticket_update(*, actor, ticket: Ticket, **fields) -> Ticket:
     now = clock.now()
     if "severity" in changed:
         _classify(ticket, ticket.policy_version)
-        sla.set_due_times(ticket, now)
+        sla.refresh(ticket, now)
     if "category" in changed and ticket.category is not None and ticket.category.team_id:
         ticket.department = ticket.category.team
-    _save(ticket, now, *changed, "priority", "priority_rank", "strategic", "handle_first", "first_response_due",
-          "resolution_due", "department")
+    _save(ticket, now, *changed, "priority", "priority_rank", "strategic", "handle_first", *sla.REFRESHED,
+          "department")
     if "description" in changed:
         changed["description"] = None  # the text itself stays on the ticket, not in the audit trail
     _event(ticket, actor, "update", note=join_list(str(Ticket._meta.get_field(name).verbose_name) for name in changed))
@@ -317,8 +317,7 @@ def _enter_waiting(ticket: Ticket, now: dt.datetime) -> list[str]:
 def _leave_waiting(ticket: Ticket, now: dt.datetime) -> list[str]:
     """Close the open pause and move the due times on by the counted time it covered."""
     ticket.pauses = [[start, end or now.isoformat()] for start, end in ticket.pauses]
-    sla.set_due_times(ticket, now)
-    return ["pauses", "first_response_due", "resolution_due"]
+    return ["pauses", *sla.refresh(ticket, now)]
 
 
 def _resolve(ticket: Ticket, now: dt.datetime, cause, solution) -> list[str]:
@@ -345,10 +344,7 @@ def _reopen(ticket: Ticket, now: dt.datetime) -> list[str]:
     ticket.resolved_at = ticket.closed_at = None
     ticket.closed_by_customer = False
     ticket.reopen_count += 1
-    sla.set_due_times(ticket, now)
-    ticket.sla_state = sla.clocks(ticket, now)[1].state
-    return ["pauses", "resolved_at", "closed_at", "closed_by_customer", "reopen_count", "first_response_due",
-            "resolution_due", "sla_state"]
+    return ["pauses", "resolved_at", "closed_at", "closed_by_customer", "reopen_count", *sla.refresh(ticket, now)]
 
 
 @transaction.atomic
