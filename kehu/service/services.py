@@ -133,7 +133,9 @@ def _is_repeat(ticket: Ticket, window_days: int) -> bool:
 
 # --- shared steps ---------------------------------------------------------------------------------
 def _lock(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("policy_version", "commitment").get(pk=ticket.pk)
+    # Only the ticket row is locked: the commitment is an outer join, which PostgreSQL cannot lock.
+    return (Ticket.objects.select_for_update(of=("self",)).select_related("policy_version", "commitment")
+            .get(pk=ticket.pk))
 
 
 def _staff(actor):
