@@ -24,6 +24,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.req("SVC-1", "SVC-2", "SVC-4")]
 QUEUE = reverse("service:queue")
 NEW = reverse("service:ticket_new")
 CATEGORIES = reverse("service:categories")
+# The ticket page: sign-in (4), the ticket with its joins, its history, the choices of the edit and assign
+# forms (categories, users).
+TICKET_PAGE_QUERIES = 8
 
 
 @pytest.fixture
@@ -289,6 +292,26 @@ def test_ticket_page_names_whom_an_escalation_reached(login, agent, sales):
         Ticket.objects.filter(pk=ticket.pk).update(escalated_to=code, escalated_at=clock.now())
         html = client.get(ticket_url(ticket)).content.decode()
         assert shown in html.split('id="ticket-escalated">')[1].split("</dd>")[0], code
+
+
+def test_ticket_page_costs_the_same_for_a_long_history(login, agent, sales):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    customer = make_customer(sales, "哈尔滨冰城有限公司")
+    short, long = open_ticket(sales, customer), open_ticket(sales, customer)
+    for i in range(15):
+        services.ticket_transition(actor=sales, ticket=long, to=Status.IN_PROGRESS if i % 2 == 0 else Status.WAITING,
+                                   note=f"第{i}步")
+    services.ticket_transition(actor=sales, ticket=short, to=Status.IN_PROGRESS)
+    client = login(agent)
+    client.get(ticket_url(short))
+    costs = []
+    for ticket in (short, long):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(ticket_url(ticket)).status_code == 200
+        costs.append(len(queries))
+    assert costs[0] == costs[1] <= TICKET_PAGE_QUERIES, costs
 
 
 def test_the_steps_through_the_pages(login, agent, sales):
