@@ -6,12 +6,17 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock
+from kehu.customers import permissions as customer_perms
 from kehu.customers.models import Customer
 from kehu.org import roles
+from kehu.org.factories import DepartmentFactory
+from kehu.org.models import Role
 from kehu.service import services
 from kehu.service.actions import CATEGORY_SAVE
 from kehu.service.models import Status, Ticket, TicketCategory
@@ -126,8 +131,6 @@ def test_queue_filters(login, agent, sales):
     complaint = open_ticket(sales, customer, title="外壳开裂")
     inquiry = open_ticket(agent, customer, kind="inquiry", title="询问保修期", responsible=agent)
     closed = open_ticket(sales, customer, title="早已处理")
-    from kehu.org.factories import DepartmentFactory
-
     aftersales = DepartmentFactory(company=sales.department.company, name="售后服务部")
     category = TicketCategory.objects.create(code="repair", name="维修", team=aftersales)
     routed = open_ticket(sales, customer, title="上门维修", category=category, kind="after_sales")
@@ -300,9 +303,6 @@ def test_ticket_page_names_whom_an_escalation_reached(login, agent, sales):
 
 
 def test_ticket_page_costs_the_same_for_a_long_history(login, agent, sales):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     customer = make_customer(sales, "哈尔滨冰城有限公司")
     short, long = open_ticket(sales, customer), open_ticket(sales, customer)
     for i in range(15):
@@ -405,9 +405,6 @@ def test_customer_tab_costs_the_same_however_many_tickets(login, sales, django_a
 
 
 def test_customer_tab_without_ticket_permission(login, sales, make_user):
-    from kehu.customers import permissions as customer_perms
-    from kehu.org.models import Role
-
     Role.objects.create(code="customer_viewer", name="客户查看", data_scope=roles.COMPANY,
                         permissions=[customer_perms.VIEW])
     viewer = make_user("customer_viewer", department=sales.department)
