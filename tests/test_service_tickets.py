@@ -133,6 +133,11 @@ def test_opening_needs_the_permission_and_the_contact_of_the_customer(make_user,
     with pytest.raises(DomainError) as refused:
         open_ticket(service, customer=customer, contact=theirs.contacts.get())
     assert refused.value.field == "contact"
+    Customer.objects.filter(pk=theirs.pk).update(deleted_at=T0)
+    theirs.refresh_from_db()
+    with pytest.raises(DomainError) as refused:
+        open_ticket(service, customer=theirs)
+    assert refused.value.code == "ticket_customer_deleted"
 
 
 # --- priority, queue, responsible (SVC-2, SVC-5) -------------------------------------------------------------
