@@ -9,3 +9,4 @@ class ServiceConfig(AppConfig):
 
     def ready(self):
         from kehu.service import actions, permissions  # noqa: F401 (audit codes, permission codes)
+        from kehu.service import integrations; integrations.ready()  # noqa: E702 (sweeps, callbacks, handover, carrier, my day, demo)
