@@ -6,6 +6,7 @@ schedule and the CLI."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -18,7 +19,9 @@ from kehu.core import clock, schedule
 from kehu.engagement.models import Notification, Task
 from kehu.org import roles
 from kehu.org.factories import DepartmentFactory
+from kehu.policy import services as policy_services
 from kehu.policy.evaluators import sla
+from kehu.policy.models import Policy
 from kehu.policy.selectors import version_in_force
 from kehu.service import actions, sla_sweep, tasks
 from kehu.service.models import PRIORITY_RANK, Status, Ticket, TicketEvent
@@ -119,16 +122,37 @@ def test_a_breach_escalates_owner_then_manager_after_four_counted_hours_across_a
                                                                  ("manager", "marketing_vp")]
 
 
-def test_on_the_clock_the_same_breach_reaches_the_manager_four_hours_later(team):
-    # Urgent runs 24×7: opened Thursday 17:00, first response due Friday 17:00, the manager at Friday 21:00.
+@pytest.fixture
+def around_the_clock(make_user):
+    """Policy version 2, in force from 1 November 2026: urgent tickets count every hour (24×7)."""
+    drafter, approver = make_user(roles.SYSTEM_ADMIN), make_user(roles.GENERAL_MANAGER)
+    with clock.frozen(at(2026, 10, 20, 9)):
+        version = policy_services.policy_version_draft(actor=drafter,
+                                                       policy=Policy.objects.get(code="customer_management"))
+        rules = copy.deepcopy(version.rules)
+        rules["sla"]["targets"]["urgent"]["calendar"] = "24x7"
+        policy_services.policy_version_update(actor=drafter, version=version, rules=rules,
+                                              effective_from=at(2026, 11, 1), summary="紧急工单全天候计时")
+        policy_services.policy_version_submit(actor=drafter, version=version)
+        return policy_services.policy_version_publish(actor=approver, version=version)
+
+
+def test_each_ticket_escalates_on_the_calendar_of_the_version_it_opened_under(team, around_the_clock):
+    # Under version 2 urgent runs 24×7: opened Thursday 17:00, first response due Friday 17:00, the manager 21:00.
     ticket = ticket_row(team["engineer"], at(2026, 11, 19, 17), priority="urgent")
-    assert ticket.first_response_due == at(2026, 11, 20, 17)
+    assert ticket.policy_version == around_the_clock and ticket.first_response_due == at(2026, 11, 20, 17)
+    # Opened in October under version 1, urgent counts working hours, and keeps doing so in November.
+    older = ticket_row(team["engineer"], at(2026, 10, 30, 9), priority="urgent", number="T2")
+    assert older.policy_version.number == 1 and older.first_response_due == at(2026, 11, 3, 15)
     sweep(at(2026, 11, 20, 20, 59))
     ticket.refresh_from_db()
     assert ticket.escalated_to == "owner"
     sweep(at(2026, 11, 20, 21))
     ticket.refresh_from_db()
+    older.refresh_from_db()
     assert ticket.escalated_to == "manager"
+    # 17 days after its breach older is at the VP; the same counted on the clock would have been at day one.
+    assert older.escalated_to == "marketing_vp"
 
 
 def test_national_day_holds_the_escalation_and_an_adjusted_saturday_counts(team):
@@ -154,8 +178,8 @@ def test_national_day_holds_the_escalation_and_an_adjusted_saturday_counts(team)
 
 def test_without_a_line_manager_the_department_head_is_the_manager(team, make_user):
     loner = make_user(roles.AFTER_SALES_ENGINEER, department=team["head"].department, full_name="独立工程师")
-    ticket = ticket_row(loner, at(2026, 11, 19, 17), priority="urgent")
-    sweep(at(2026, 11, 20, 21))
+    ticket = ticket_row(loner, at(2026, 11, 18, 11))
+    sweep(at(2026, 11, 23, 12))
     ticket.refresh_from_db()
     assert ticket.escalated_to == "manager" and notified(team["head"], "service_escalation") == 1
 
@@ -167,7 +191,8 @@ def test_a_second_run_at_the_same_instant_changes_and_sends_nothing(team):
                ticket_row(engineer, at(2026, 11, 18, 9), number="T3")]  # on track
     moment = at(2026, 11, 18, 11, 30)
     first = sweep(moment)
-    assert first.checked == 3 and first.changed == 2 and first.due_soon == 1 and first.escalated == 1
+    # T1's first response and T2's resolution are due soon; T2's first response is breached.
+    assert (first.checked, first.changed, first.due_soon, first.escalated) == (3, 2, 2, 1)
     states = list(Ticket.objects.order_by("pk").values_list("response_state", "sla_state", "escalated_to",
                                                             "escalated_at"))
     counts = (Notification.objects.count(), TicketEvent.objects.count(), AuditEntry.objects.count())

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,9 +25,9 @@ from django.utils.translation import gettext_lazy
 from kehu.core import clock
 from kehu.engagement import myday
 from kehu.policy.evaluators.base import SHANGHAI
-from kehu.service import links
 from kehu.service import permissions as perms
 from kehu.service.models import OPEN_STATUSES, ServiceCommitment, SlaState, Ticket, TicketEvent
+from kehu.service.selectors import ticket_url
 
 CHUNK = 500
 HANDOVER_CODE = "service.ticket"
@@ -83,7 +84,7 @@ def _row(ticket, today: dt.date) -> myday.MyDayRow:
               if state in (SlaState.BREACHED, SlaState.DUE_SOON)]
     detail = " · ".join(str(part) for part in [ticket.customer.name if ticket.customer else ticket.reporter_company,
                                                ticket.get_status_display(), *dict.fromkeys(states)] if part)
-    return myday.MyDayRow(title=f"{ticket.number} {ticket.title}", url=links.ticket_url(ticket.pk), detail=detail,
+    return myday.MyDayRow(title=f"{ticket.number} {ticket.title}", url=ticket_url(ticket.pk), detail=detail,
                           due=timezone.localtime(ticket.resolution_due, SHANGHAI).date(), overdue=ticket.urgency == 0)
 
 
@@ -95,7 +96,7 @@ def tickets_section(user, today: dt.date) -> myday.MyDaySection | None:
     if not shown:
         return None
     count = len(shown) if len(shown) < ROWS else tickets.count()
-    return myday.MyDaySection(title=_("我的工单"), rows=[_row(t, today) for t in shown], link=links.queue_url(mine=True),
+    return myday.MyDaySection(title=_("我的工单"), rows=[_row(t, today) for t in shown], link=reverse("service:queue") + "?mine=1",
                               count=count)
 
 

@@ -29,8 +29,9 @@ from kehu.engagement.notify import notify
 from kehu.policy.evaluators import sla
 from kehu.policy.evaluators.base import SHANGHAI
 from kehu.policy.models import PolicyVersion
-from kehu.service import actions, callbacks, escalation, links
+from kehu.service import actions, callbacks, escalation
 from kehu.service.models import OPEN_STATUSES, SlaState, Status, Ticket, TicketEvent
+from kehu.service.selectors import ticket_url
 
 CHUNK = 500
 RUNNING = [status for status in OPEN_STATUSES if status != Status.WAITING]  # waiting pauses every clock
@@ -42,7 +43,7 @@ _FIELDS = ("id", "number", "title", "priority", "status", "responsible_id", "dep
 @dataclass(frozen=True)
 class SweepResult:
     checked: int = 0
-    changed: int = 0  # tickets whose response or resolution state changed
+    changed: int = 0  # tickets whose response or resolution state or escalation step changed
     due_soon: int = 0  # tickets whose responsible person was told a clock is due soon
     escalated: int = 0
     auto_closed: int = 0
@@ -126,25 +127,25 @@ class _Chunk:
             if after == SlaState.DUE_SOON and before != SlaState.DUE_SOON:
                 self.due_soon.append((ticket, name, due))
         ticket.response_state, ticket.sla_state = result.response_state, result.sla_state
-        if result.step is not None:
-            self._escalate(ticket, rules, result.step)
-        elif changed:
+        if result.step is not None and self._escalate(ticket, rules, result.step):
+            changed = True
+        if changed:
             self.updated.append(ticket)
 
-    def _escalate(self, ticket: Ticket, rules, step) -> None:
+    def _escalate(self, ticket: Ticket, rules, step) -> bool:
+        """Move the ticket up to ``step`` if that is further than it went (never down); whether it moved."""
         chain = rules.escalation
         before = escalation.step_index(chain, ticket.escalated_to)
         reached = escalation.step_index(chain, step.to)
-        if reached <= before:  # only ever up
-            self.updated.append(ticket)
-            return
+        if reached <= before:
+            return False
         previous, ticket.escalated_to, ticket.escalated_at = ticket.escalated_to, step.to, self.now
-        self.updated.append(ticket)
         self.escalations.append((ticket, chain[before + 1:reached + 1]))
         self.events.append(TicketEvent(ticket=ticket, at=self.now, action="escalate",
                                        note=_("超时升级至：%(step)s") % {"step": self.people.step_label(step.to)}))
         self.audited.append((ticket, {"from": previous, "to": step.to,
                                       "policy_version": self.rules.numbers[ticket.policy_version_id]}))
+        return True
 
     def write(self) -> None:
         if self.updated:
@@ -158,7 +159,7 @@ class _Chunk:
                 notify(self.people.of(ticket, step.to), "service_escalation",
                        _("工单超时升级：%(number)s") % {"number": ticket.number},
                        _("工单“%(title)s”已超时，已升级至您处理或督办。") % {"title": ticket.title},
-                       url=links.ticket_url(ticket.pk), key=f"service.escalate:{ticket.pk}:{step.to}")
+                       url=ticket_url(ticket.pk), key=f"service.escalate:{ticket.pk}:{step.to}")
         if self.due_soon:
             self.people.load(ticket for ticket, _name, _due in self.due_soon)
         for ticket, name, due in self.due_soon:
@@ -166,7 +167,7 @@ class _Chunk:
             body = (_("请于 %(due)s 前首次响应。") if name == "first_response" else _("请于 %(due)s 前解决。")) % {
                 "due": local}
             notify([self.people.responsible(ticket)], "service_due_soon",
-                   _("工单即将超时：%(number)s") % {"number": ticket.number}, body, url=links.ticket_url(ticket.pk),
+                   _("工单即将超时：%(number)s") % {"number": ticket.number}, body, url=ticket_url(ticket.pk),
                    key=f"service.due_soon:{ticket.pk}:{name}:{int(due.timestamp())}")
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from kehu.core.errors import DomainError
 from kehu.customers.views import _adapt
 from kehu.org.forms import BootstrapForm, add_domain_error
-from kehu.service import links, selectors, services_rating
+from kehu.service import selectors, services_rating
 from kehu.service import permissions as perms
 from kehu.service.models import Status
 from kehu.web.decorators import permission_required
@@ -49,8 +49,8 @@ def ticket_rate(request, pk: int):
         else:
             if not request.htmx:
                 messages.success(request, _("已记录回访满意度。"))
-                return redirect(links.ticket_url(ticket.pk))
+                return redirect(selectors.ticket_url(ticket.pk))
             form = None
-    context = {**rating_context(request.user, ticket, form), "ticket_url": links.ticket_url(ticket.pk)}
+    context = {**rating_context(request.user, ticket, form), "ticket_url": selectors.ticket_url(ticket.pk)}
     template = "service/_rating_form.html" if request.htmx else "service/ticket_rate.html"
     return render(request, template, context)
