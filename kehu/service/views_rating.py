@@ -31,9 +31,10 @@ class RatingForm(BootstrapForm):
 
 def rating_context(user, ticket, form: RatingForm | None = None) -> dict:
     """What service/_rating_form.html reads: the form only while the ticket waits for a rating the user may
-    record."""
+    record; a refusal (rated meanwhile by someone else) shows above whatever is shown."""
     may_rate = ticket.status == Status.CLOSED and ticket.rated_at is None and user.has_permission(perms.TICKET_HANDLE)
-    return {"ticket": ticket, "rating_form": (form or RatingForm()) if may_rate else None}
+    return {"ticket": ticket, "rating_form": (form or RatingForm()) if may_rate else None,
+            "rating_errors": form.non_field_errors() if form is not None else []}
 
 
 @require_http_methods(["GET", "POST"])
@@ -46,6 +47,7 @@ def ticket_rate(request, pk: int):
             ticket = services_rating.ticket_rate(actor=request.user, ticket=ticket, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
+            ticket = selectors.ticket_for(request.user, pk)  # as it is now: rated by someone else, say
         else:
             if not request.htmx:
                 messages.success(request, _("已记录回访满意度。"))
