@@ -6,10 +6,10 @@ from django.db import migrations
 # (code, name, English name, default kind)
 DEFAULT_CATEGORIES = [
     ("quality", "产品质量", "Product quality", "quality"),
-    ("delivery", "交付物流", "Delivery and logistics", ""),
-    ("repair", "安装维修", "Installation and repair", "after_sales"),
+    ("logistics", "交付物流", "Delivery and logistics", ""),
+    ("installation", "安装维修", "Installation and repair", "after_sales"),
     ("attitude", "服务态度", "Service attitude", "complaint"),
-    ("billing", "价格账单", "Prices and billing", ""),
+    ("pricing", "价格账单", "Prices and billing", ""),
     ("inquiry", "咨询", "Inquiry", "inquiry"),
     ("other", "其他", "Other", ""),
 ]
