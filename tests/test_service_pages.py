@@ -15,8 +15,8 @@ from kehu.org import roles
 from kehu.service import services
 from kehu.service.actions import CATEGORY_SAVE
 from kehu.service.models import Status, Ticket, TicketCategory
-from kehu.service.views_queue import SEARCH_SESSION_KEY
-from tests.customer_data import make_customer
+from kehu.service.views_queue import SEARCH_SESSION_KEY, TAB_ROWS
+from tests.customer_data import TAB_QUERIES, make_customer
 from tests.test_i18n_catalogue import chinese_outside, user_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("SVC-1", "SVC-2", "SVC-4")]
@@ -157,13 +157,17 @@ def test_queue_search_is_posted_and_kept_out_of_the_url(login, agent, sales):
 
 
 def test_queue_shows_a_breached_clock_before_the_sweep_runs(login, agent, sales):
-    ticket = open_ticket(sales, make_customer(sales, "合肥迅达有限公司"))
-    client = login(agent)
-    with clock.frozen(ticket.first_response_due + dt.timedelta(minutes=1)):
-        html = client.get(QUEUE).content.decode()
-    row = html[html.index(f'data-ticket="{ticket.number}"'):]
-    assert "已超时" in row.split("</tr>")[0]
-    assert "已超时" not in client.get(QUEUE).content.decode()
+    customer = make_customer(sales, "合肥迅达有限公司")
+    with clock.frozen(clock.now() - dt.timedelta(days=30)):  # the stored state is still on track: no sweep ran
+        late = open_ticket(sales, customer, title="一个月前的投诉")
+    fresh = open_ticket(sales, customer, title="刚来的投诉")
+    assert Ticket.objects.get(pk=late.pk).sla_state == "on_track"
+    html = login(agent).get(QUEUE).content.decode()
+
+    def row(ticket) -> str:
+        return html[html.index(f'data-ticket="{ticket.number}"'):].split("</tr>")[0]
+
+    assert "已超时" in row(late) and "已超时" not in row(fresh) and "正常" in row(fresh)
 
 
 def test_queue_of_fifty_rows_costs_a_fixed_number_of_queries(login, agent, sales, django_assert_max_num_queries):
@@ -172,7 +176,7 @@ def test_queue_of_fifty_rows_costs_a_fixed_number_of_queries(login, agent, sales
         open_ticket(sales, customers[i % 5], title=f"问题{i}")
     client = login(agent)
     client.get(QUEUE)  # the caches a running server holds
-    # sign-in (4), the departments of the team filter, the count, the page's rows with their joins
+    # sign-in (4), the count, the page's rows with their joins, the team filter's departments (count, rows)
     with django_assert_max_num_queries(8):
         html = client.get(QUEUE).content.decode()
     assert html.count("data-ticket=") == 50
@@ -272,9 +276,18 @@ def test_ticket_page_shows_the_facts_and_both_clocks(login, sales):
     customer = strategic(make_customer(sales, "重庆长安配件有限公司"))
     ticket = open_ticket(sales, customer, kind="quality", severity="normal", product="刹车片")
     html = login(sales).get(ticket_url(ticket)).content.decode()
-    for text in (ticket.number, "重庆长安配件有限公司", "战略客户", "先处理后分清责任", "刹车片", "质量问题", "电话",
-                 "张销售", "首次响应", "前首次响应", "前解决", f"按第 {ticket.policy_version.number} 版制度计时", "登记"):
+    for text in (ticket.number, "重庆长安配件有限公司", "战略客户", "先处理后分清责任", "刹车片", "质量问题", "电话", "受理",
+                 "张销售", "首次响应", "首次响应时限", "解决时限", "前解决", f"按第 {ticket.policy_version.number} 版制度计时", "登记"):
         assert text in html, text
+
+
+def test_ticket_page_names_whom_an_escalation_reached(login, agent, sales):
+    ticket = open_ticket(sales, make_customer(sales, "福州闽江有限公司"))
+    client = login(agent)
+    for code, shown in (("manager", "直属上级"), ("marketing_vp", "营销副总"), ("owner", "责任人")):
+        Ticket.objects.filter(pk=ticket.pk).update(escalated_to=code, escalated_at=clock.now())
+        html = client.get(ticket_url(ticket)).content.decode()
+        assert shown in html.split('id="ticket-escalated">')[1].split("</dd>")[0], code
 
 
 def test_the_steps_through_the_pages(login, agent, sales):
@@ -350,6 +363,18 @@ def test_customer_tab_lists_the_tickets_newest_first(login, sales, other):
     assert "服务工单" in html
 
 
+def test_customer_tab_costs_the_same_however_many_tickets(login, sales, django_assert_max_num_queries):
+    customer = make_customer(sales, "贵阳黔丰有限公司")
+    for i in range(TAB_ROWS + 5):
+        open_ticket(sales, customer, title=f"第{i}个问题")
+    client = login(sales)
+    url = reverse("customers:tab", args=[customer.pk, "tickets"])
+    client.get(url)
+    with django_assert_max_num_queries(TAB_QUERIES["tickets"]):
+        html = client.get(url).content.decode()
+    assert len(re.findall(r'href="/service/tickets/\d+/"', html)) == TAB_ROWS
+
+
 def test_customer_tab_without_ticket_permission(login, sales, make_user):
     from kehu.customers import permissions as customer_perms
     from kehu.org.models import Role
@@ -381,7 +406,7 @@ def test_create_and_edit_a_category_audited(login, agent):
     assert "渗漏" in client.get(CATEGORIES).content.decode()
     edit = reverse("service:category_edit", args=[category.pk])
     assert 'value="leak"' in client.get(edit).content.decode()
-    response = client.post(edit, category_data(name="渗漏滴水", active=""))
+    response = client.post(edit, category_data(name="渗漏滴水", active="", default_handler=agent.pk))
     assert response.status_code == 302
     category.refresh_from_db()
     assert category.name == "渗漏滴水" and not category.active
@@ -395,6 +420,29 @@ def test_a_category_code_is_unique(login, agent):
     response = login(agent).post(reverse("service:category_new"), category_data(name="另一个"))
     assert response.status_code == 400 and "编码：编码“leak”已被其他分类使用。" in response.content.decode()
     assert TicketCategory.objects.count() == 1
+
+
+def test_a_dispatcher_may_name_the_responsible_person_when_entering(login, agent, sales, make_user):
+    engineer = make_user(roles.AFTER_SALES_ENGINEER, full_name="周工程师", department=sales.department)
+    assert 'name="responsible"' not in login(sales).get(NEW).content.decode()  # routed for a salesperson
+    client = login(agent)
+    assert 'name="responsible"' in client.get(NEW).content.decode()
+    response = client.post(NEW, new_ticket_data(reporter_name="吴先生", responsible=engineer.pk))
+    assert response.status_code == 302 and Ticket.objects.get().responsible == engineer
+
+
+def test_edit_a_ticket_changes_its_priority(login, sales):
+    ticket = open_ticket(sales, make_customer(sales, "南昌赣江有限公司"), severity="minor")
+    client = login(sales)
+    assert 'id="act-edit"' in client.get(ticket_url(ticket)).content.decode()
+    response = step(client, ticket, "edit", title="整机停机", severity="critical", product="主机", category="",
+                    description=ticket.description)
+    assert response.status_code == 302
+    ticket_after = Ticket.objects.get(pk=ticket.pk)
+    assert (ticket_after.title, ticket_after.severity, ticket_after.product) == ("整机停机", "critical", "主机")
+    assert ticket_after.priority_rank < ticket.priority_rank
+    response = step(client, ticket, "edit", title="", severity="critical", description="")
+    assert response.status_code == 400 and "标题：这个字段是必填项。" in response.content.decode()
 
 
 def test_a_new_ticket_offers_only_active_categories(login, agent):
@@ -420,7 +468,7 @@ def test_pages_in_english_have_no_chinese_left(client, login, agent, sales):
     ticket = open_ticket(sales, customer, category=category, kind="quality")
     services.ticket_respond(actor=sales, ticket=ticket, note="已回电")
     login(agent)
-    data = [*user_data(agent), *user_data(sales), customer.name, ticket.title, ticket.description, "已回电", "李四",
+    data = [*user_data(agent), *user_data(sales), customer.name, ticket.title, ticket.description, "已回电", "李四", category.name, "批次色差", "第三批货物颜色与样品不一致",
             *ticket.events.values_list("note", flat=True)]
     pages = {
         "queue": client.get(QUEUE), "new": client.get(NEW, {"customer": customer.pk}),

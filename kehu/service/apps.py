@@ -11,4 +11,6 @@ class ServiceConfig(AppConfig):
         import kehu.service.timeline  # noqa: F401 (registers tickets on the customer timeline)
         from kehu.service import actions, permissions  # noqa: F401 (audit codes, permission codes)
         from kehu.service import integrations; integrations.ready()  # noqa: E702 (sweeps, callbacks, handover, carrier, my day, demo)
-        from kehu.service import web; web.ready()  # noqa: E702 (navigation, the customer tab: one line to merge)
+        from kehu.service.web import ready as web_ready
+
+        web_ready()  # the pages' navigation and the customer page's tab

@@ -10,8 +10,8 @@ from kehu.core.errors import NotFound
 from kehu.customers import selectors as customer_selectors
 from kehu.org.forms import BootstrapForm, DepartmentChoiceField, UserChoiceField
 from kehu.org.models import Department, User
+from kehu.service import permissions as perms
 from kehu.service.models import Channel, Priority, Severity, SlaState, Status, TicketCategory, TicketKind
-
 
 
 def active_users():
@@ -64,9 +64,14 @@ class TicketForm(BootstrapForm):
     title = forms.CharField(label=_("标题"), max_length=200)
     description = forms.CharField(label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 5}))
 
+    responsible = UserChoiceField(label=_("责任人"), queryset=active_users(), required=False,
+                                  empty_label=_("（按分类或客户自动分派）"))
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        if not user.has_permission(perms.TICKET_ASSIGN):
+            del self.fields["responsible"]  # routed by category and customer (services.ticket_open)
 
     def clean_customer(self):
         pk = self.cleaned_data.get("customer")
@@ -91,6 +96,21 @@ class TicketForm(BootstrapForm):
     def service_fields(self) -> dict:
         """The keyword arguments of ``services.ticket_open`` besides the actor."""
         return dict(self.cleaned_data)
+
+
+class TicketEditForm(BootstrapForm):
+    """Correct what was registered (``services.ticket_update``): a new severity gives a new priority."""
+
+    title = forms.CharField(label=_("标题"), max_length=200)
+    category = forms.ModelChoiceField(label=_("分类"), queryset=TicketCategory.objects.filter(active=True),
+                                      required=False, empty_label=_("（未分类）"))
+    severity = forms.ChoiceField(label=_("严重程度"), choices=Severity.choices)
+    product = forms.CharField(label=_("产品"), max_length=100, required=False)
+    description = forms.CharField(label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    @classmethod
+    def initial_of(cls, ticket) -> dict:
+        return {name: getattr(ticket, name) for name in cls.base_fields}
 
 
 class AssignForm(BootstrapForm):
@@ -128,6 +148,10 @@ class CategoryForm(BootstrapForm):
                                       empty_label=_("（客户负责人）"))
     active = forms.BooleanField(label=_("启用"), required=False, initial=True)
     position = forms.IntegerField(label=_("排序"), min_value=0, max_value=32767, initial=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["active"].widget.attrs["class"] = "form-check-input"  # not BootstrapForm's form-control
 
     @classmethod
     def of(cls, category: TicketCategory) -> CategoryForm:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kehu.core import clock
-from kehu.core.errors import DomainError
+from kehu.core.errors import DomainError, NotFound
 from kehu.customers import selectors as customer_selectors
 from kehu.customers.views import _adapt
 from kehu.org.forms import add_domain_error
@@ -67,8 +67,8 @@ def _customer_pick(request, form: TicketForm) -> dict:
     search), the customer picked (posted, or preselected from the customer page) and its contacts."""
     data = form.data if form.is_bound else {}
     q = data.get("customer_q", "").strip()[:100]
-    posted = str(data.get("customer", "") or form.initial.get("customer") or "")
-    picked = _adapt(customer_selectors.customer_for, request.user, int(posted)) if posted.isdigit() else None
+    posted = str(data.get("customer", "") or "")
+    picked = _picked(request.user, int(posted)) if posted.isdigit() else form.initial.get("customer")
     found = list(_adapt(customer_selectors.customers_for, request.user,
                         customer_selectors.CustomerFilters(q=q))[:PICK_ROWS]) if q else []
     if picked is not None and picked.pk not in {customer.pk for customer in found}:
@@ -76,6 +76,14 @@ def _customer_pick(request, form: TicketForm) -> dict:
     return {"customer_q": q, "found": found, "picked": picked, "searched": bool(q),
             "contacts": customer_selectors.contacts_of(picked) if picked else [],
             "picked_contact": str(data.get("contact", ""))}
+
+
+def _picked(user, pk: int):
+    """The posted customer, or None when it is not one the user may see (the form says so on the field)."""
+    try:
+        return customer_selectors.customer_for(user, pk)
+    except NotFound:
+        return None
 
 
 def _new_page(request, form: TicketForm, status: int = 200):
@@ -87,8 +95,8 @@ def _new_page(request, form: TicketForm, status: int = 200):
 def ticket_new(request):
     """Enter a ticket for any channel; ``?customer=<pk>`` comes from the customer page (404 out of scope)."""
     preset = request.GET.get("customer", "")
-    form = TicketForm(request.POST or None, user=request.user,
-                      initial={"customer": int(preset)} if preset.isdigit() else {})
+    customer = _adapt(customer_selectors.customer_for, request.user, int(preset)) if preset.isdigit() else None
+    form = TicketForm(request.POST or None, user=request.user, initial={"customer": customer} if customer else {})
     if request.method == "POST":
         if form.is_valid():
             try:

@@ -20,10 +20,11 @@ from kehu.core import clock
 from kehu.core.errors import DomainError
 from kehu.customers.views import _adapt
 from kehu.org.forms import add_domain_error
+from kehu.org.models import Role
 from kehu.policy.selectors import tier_names
 from kehu.service import permissions as perms
 from kehu.service import selectors, services, workflow
-from kehu.service.forms import AssignForm, FeedbackForm, NoteForm, ResolveForm
+from kehu.service.forms import AssignForm, FeedbackForm, NoteForm, ResolveForm, TicketEditForm
 from kehu.service.models import Status, Ticket
 from kehu.web.decorators import permission_required
 
@@ -68,6 +69,8 @@ ACTIONS: dict[str, Action] = {
                     _move(Status.CLOSED, by_customer=True), primary=True),
     "reopen": Action(gettext_lazy("重新打开"), perms.TICKET_HANDLE, NoteForm, lambda t, to: Status.REOPENED in to,
                      _move(Status.REOPENED)),
+    "edit": Action(gettext_lazy("修改工单"), perms.TICKET_HANDLE, TicketEditForm, lambda t, to: t.is_open,
+                   lambda actor, t, d: services.ticket_update(actor=actor, ticket=t, **d)),
     "assign": Action(gettext_lazy("分派/改派"), perms.TICKET_ASSIGN, AssignForm, lambda t, to: t.is_open,
                      lambda actor, t, d: services.ticket_assign(actor=actor, ticket=t, responsible=d["responsible"],
                                                                 note=d["note"])),
@@ -75,11 +78,13 @@ ACTIONS: dict[str, Action] = {
 
 
 def _actions(user, ticket: Ticket, bound: tuple[str, forms.Form] | None = None) -> list[tuple[str, Action, forms.Form]]:
-    """The steps to show, each with its form (the bound one that failed, else a fresh one)."""
+    """The steps to show, each with its form (the bound one that failed, else a fresh one). A step that failed
+    is shown even when the ticket no longer allows it (another user moved it first): its error says why."""
     allowed = workflow.available(ticket)
     shown = []
     for code, action in ACTIONS.items():
-        if user.has_permission(action.permission) and action.shown(ticket, allowed):
+        failed = bound is not None and bound[0] == code
+        if failed or (user.has_permission(action.permission) and action.shown(ticket, allowed)):
             form = bound[1] if bound and bound[0] == code else action.form(prefix=code, **_initial(code, ticket))
             shown.append((code, action, form))
     return shown
@@ -87,7 +92,7 @@ def _actions(user, ticket: Ticket, bound: tuple[str, forms.Form] | None = None) 
 
 # The history's words for TicketEvent.action (kehu.service.services and the sweeps write them).
 EVENT_LABELS = {
-    "open": gettext_lazy("登记"), "update": gettext_lazy("修改"), "assign": gettext_lazy("分派"),
+    "open": gettext_lazy("受理"), "update": gettext_lazy("修改"), "assign": gettext_lazy("分派"),
     "respond": gettext_lazy("首次响应"), "transition": gettext_lazy("状态变更"),
     "feedback": gettext_lazy("反馈客户"), "escalate": gettext_lazy("超时升级"),
     "auto_close": gettext_lazy("超期自动关闭"), "rate": gettext_lazy("回访"),
@@ -104,9 +109,22 @@ def _history(ticket: Ticket) -> list:
     return events
 
 
+ESCALATION_TARGETS = {"owner": gettext_lazy("责任人"), "manager": gettext_lazy("直属上级")}
+
+
+def escalation_label(code: str) -> str:
+    """Who an escalation step reached (the policy's ``to``: owner, manager or a role code), in words."""
+    if not code or code in ESCALATION_TARGETS:
+        return str(ESCALATION_TARGETS.get(code, ""))
+    role = Role.objects.filter(code=code).first()
+    return role.display_name if role else code
+
+
 def _initial(code: str, ticket: Ticket) -> dict:
     if code == "assign":
         return {"initial": {"responsible": ticket.responsible_id}}
+    if code == "edit":
+        return {"initial": TicketEditForm.initial_of(ticket)}
     if code == "feedback" and ticket.customer_feedback:
         return {"initial": {"feedback": ticket.customer_feedback}}
     return {}
@@ -118,7 +136,7 @@ def _page(request, ticket: Ticket, bound=None, status: int = 200):
         "ticket": ticket, "sla": selectors.sla_view(ticket, clock.now()),
         "tier": tier_names(version=version).get(ticket.customer_tier, ticket.customer_tier),
         "events": _history(ticket), "actions": _actions(request.user, ticket, bound),
-        "failed": bound[0] if bound else ""}, status=status)
+        "escalated_to": escalation_label(ticket.escalated_to), "failed": bound[0] if bound else ""}, status=status)
 
 
 @require_GET
