@@ -26,7 +26,7 @@ from kehu.org.access import require_permission
 from kehu.policy.evaluators import service as rules_of_service
 from kehu.policy.evaluators.base import SHANGHAI
 from kehu.policy.selectors import tier_names, version_in_force
-from kehu.service import actions, numbers, routing, sla, workflow
+from kehu.service import actions, callbacks, numbers, routing, sla, workflow
 from kehu.service import permissions as perms
 from kehu.service.models import (
     PRIORITY_RANK,
@@ -384,6 +384,8 @@ def ticket_transition(*, actor, ticket: Ticket, to: str, note: str = "", cause=N
     ticket.status = to
     _save(ticket, now, *dict.fromkeys(fields))
     _event(ticket, actor, "transition", before=before, note=note, at=now)
+    if to == Status.CLOSED:
+        callbacks.on_closed(ticket)  # SVC-5: the proactive callback task
     audit.record(actor, actions.TICKET_TRANSITION, ticket, {
         "from": before, "to": to, "note": note, "by_customer": by_customer, "sla_state": ticket.sla_state,
         "resolution_due": ticket.resolution_due.isoformat()})
