@@ -9,3 +9,6 @@ class ServiceConfig(AppConfig):
 
     def ready(self):
         from kehu.service import actions, permissions  # noqa: F401 (audit codes, permission codes)
+        from kehu.service.apps_kb import ready as kb_ready
+
+        kb_ready()
