@@ -224,3 +224,22 @@ def test_api_anonymous_without_permission_and_unpublished(client, api_client, ma
     assert reader.get(f"/api/v1/handbook-articles/{shelf['draft'].pk}").status_code == 404
     with django_assert_max_num_queries(6):
         assert reader.get("/api/v1/handbook-articles").json()["count"] == 4
+
+
+# --- the demo ---------------------------------------------------------------------------------------------
+@pytest.mark.req("SVC-6", "POL-4")
+def test_the_demo_has_a_handbook_commitments_and_problems(tmp_path, capsys):
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from kehu.customers.models import Customer
+    from kehu.service.models import PolicyProblem, ServiceCommitment
+
+    with override_settings(VAR_DIR=tmp_path):
+        call_command("demo")
+    capsys.readouterr()
+    assert HandbookArticle.objects.filter(published=True, source_problem__isnull=True).count() == 12
+    strategic = set(Customer.objects.filter(tier="strategic").values_list("pk", flat=True))
+    assert strategic and set(ServiceCommitment.objects.values_list("customer", flat=True)) == strategic
+    assert sorted(PolicyProblem.objects.values_list("status", flat=True)) == ["open", "solved"]
+    assert HandbookArticle.objects.filter(source_problem__status="solved").count() == 1
