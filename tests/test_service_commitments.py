@@ -14,7 +14,7 @@ from kehu.customers.factories import CustomerFactory
 from kehu.org import roles
 from kehu.policy.evaluators.base import SHANGHAI
 from kehu.policy.selectors import version_in_force
-from kehu.service import commitments
+from kehu.service import commitments, services
 from kehu.service.models import PRIORITY_RANK, ServiceCommitment, Ticket
 from tests.customer_data import TAB_QUERIES
 
@@ -141,9 +141,27 @@ def test_measured_on_working_hours_across_a_weekend(kam, customer):
     assert (result.response.due, result.response.state) == (at("2026-11-23T11:00"), commitments.MET)
     assert (result.resolution.due, result.resolution.state) == (at("2026-11-24T14:00"), commitments.MISSED)
     assert result.missed and not result.met
-    # on the round-the-clock calendar of an urgent ticket the same reply came 18.5 hours late
-    urgent = ticket(customer, commitment, opened=friday, priority="urgent", first_response_at=at("2026-11-23T10:30"))
-    assert commitments.measure(urgent, now=at("2026-11-25T09:00")).response.state == commitments.MISSED
+
+
+def test_a_ticket_opened_under_a_commitment_carries_it_and_is_measured(kam, customer, theirs):
+    """Through the ticket services: opened on Friday 16:00, answered on Monday 10:30, resolved on Tuesday
+    15:00 — the response kept the promise, the resolution did not."""
+    withdrawn = promise(kam, customer, content="旧承诺")
+    commitments.commitment_withdraw(actor=kam, commitment=withdrawn)
+    commitment = promise(kam, customer)
+    data = {"kind": "complaint", "channel": "phone", "title": "到货延迟", "description": "货物未按期送达"}
+    with clock.frozen(at("2026-11-20T16:00")):
+        t = services.ticket_open(actor=kam, customer=customer, **data)
+        assert services.ticket_open(actor=theirs.owner, customer=theirs, **data).commitment is None
+    assert t.commitment == commitment
+    with clock.frozen(at("2026-11-23T10:30")):
+        t = services.ticket_respond(actor=kam, ticket=t, note="已致电客户")
+    assert commitments.measure(t, now=at("2026-11-23T10:31")).resolution.state == commitments.PENDING
+    with clock.frozen(at("2026-11-24T15:00")):
+        t = services.ticket_transition(actor=kam, ticket=t, to="resolved", cause="物流延误", solution="加急补发")
+    result = commitments.measure(t, now=at("2026-11-25T09:00"))
+    assert (result.response.state, result.resolution.state) == (commitments.MET, commitments.MISSED)
+    assert commitments.tally([commitment], now=at("2026-11-25T09:00"))[commitment.pk] == {"missed": 1}
 
 
 def test_waiting_on_the_customer_does_not_count_and_pending_until_due(kam, customer):
