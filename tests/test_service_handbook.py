@@ -87,6 +87,10 @@ def test_readers_see_the_published_and_search(shelf, editor, handler, quality, m
     assert set(handbook.articles_for(handler, q="划伤")) == {shelf["scratch"]}
     assert set(handbook.articles_for(handler, q="红冲")) == {shelf["invoice"]}  # by keyword
     assert set(handbook.articles_for(handler, q="到货 延迟")) == {shelf["late"]}  # every word
+    assert set(handbook.articles_for(handler, q="wghs")) == {shelf["scratch"]}  # the title's pinyin initials
+    assert set(handbook.articles_for(handler, q="FaPiao")) == {shelf["invoice"]}
+    assert set(handbook.articles_for(editor, q="huashang")) == {shelf["scratch"], shelf["draft"]}
+    assert not handbook.articles_for(handler, q="huashang fapiao").exists()
     assert set(handbook.articles_for(handler, category=quality)) == {shelf["scratch"], shelf["batch"]}
     with pytest.raises(NotFound):
         handbook.article_for(handler, shelf["draft"].pk)
@@ -150,6 +154,10 @@ def test_the_suggestions_partial(login, handler, shelf, quality):
     assert response.status_code == 200 and "<html" not in html
     assert html.index("产品外观划伤的处理") < html.index("批量性能不达标")
     assert reverse("service_kb:article_detail", args=[shelf["scratch"].pk]) in html
+    # the new-ticket form's own fields, as hx-include sends them
+    html = c.get(reverse("service_kb:article_suggest"), {"category": "", "title": "发票错了",
+                                                          "description": "税号有误"}).content.decode()
+    assert "发票开具错误" in html and "产品外观划伤的处理" not in html
     empty = c.get(reverse("service_kb:article_suggest")).content.decode()
     assert "问题解决手册中可能有帮助的条目" not in empty
 
