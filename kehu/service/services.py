@@ -97,6 +97,26 @@ def _category(category):
     return category
 
 
+# How each registered field is checked and cleaned, for ticket_open and ticket_update alike.
+CLEANERS = {
+    "kind": lambda v: _choice(v, TicketKind, "kind", _("类型")),
+    "channel": lambda v: _choice(v, Channel, "channel", _("渠道")),
+    "severity": lambda v: _choice(v, Severity, "severity", _("严重程度")),
+    "title": lambda v: _text(v, "title", _("标题"), limit=TITLE_MAX),
+    "description": lambda v: _text(v, "description", _("问题描述")),
+    "product": lambda v: _text(v, "product", _("产品"), required=False, limit=100),
+    "category": _category,
+    "reporter_name": lambda v: _text(v, "reporter_name", _("反映人"), required=False, limit=50),
+    "reporter_company": lambda v: _text(v, "reporter_company", _("反映人单位"), required=False, limit=200),
+    "reporter_phone": _phone,
+    "reporter_email": _email,
+}
+
+
+def _cleaned(**fields) -> dict:
+    return {name: CLEANERS[name](value) for name, value in fields.items()}
+
+
 # --- what the policy decides ----------------------------------------------------------------------
 def _classify(ticket: Ticket, version) -> None:
     """Priority, strategic and handle-first of ``ticket`` (not saved) from its tier and severity (SVC-2, SVC-5)."""
@@ -158,17 +178,10 @@ def ticket_open(*, actor, kind: str, channel: str, title: str, description: str,
     if responsible is not None and responsible != actor:
         _require(actor, perms.TICKET_ASSIGN)
     now = clock.now()
-    ticket = Ticket(
-        kind=_choice(kind, TicketKind, "kind", _("类型")), channel=_choice(channel, Channel, "channel", _("渠道")),
-        severity=_choice(severity, Severity, "severity", _("严重程度")),
-        title=_text(title, "title", _("标题"), limit=TITLE_MAX), description=_text(description, "description",
-                                                                                  _("问题描述")),
-        product=_text(product, "product", _("产品"), required=False, limit=100), customer=customer,
-        category=_category(category), reporter_name=_text(reporter_name, "reporter_name", _("反映人"),
-                                                           required=False, limit=50),
-        reporter_company=_text(reporter_company, "reporter_company", _("反映人单位"), required=False, limit=200),
-        reporter_phone=_phone(reporter_phone), reporter_email=_email(reporter_email), opened_at=now,
-        created_by=_staff(actor), updated_at=now)
+    ticket = Ticket(customer=customer, opened_at=now, created_by=_staff(actor), updated_at=now, **_cleaned(
+        kind=kind, channel=channel, severity=severity, title=title, description=description, product=product,
+        category=category, reporter_name=reporter_name, reporter_company=reporter_company,
+        reporter_phone=reporter_phone, reporter_email=reporter_email))
     if contact is not None and (customer is None or contact.customer_id != customer.pk):
         raise DomainError("ticket_contact_mismatch", _("联系人不属于该客户。"), field="contact")
     ticket.contact = contact
@@ -211,16 +224,8 @@ def ticket_update(*, actor, ticket: Ticket, **fields) -> Ticket:
     ticket = _lock(ticket)
     if not ticket.is_open:
         raise Conflict("ticket_not_open", _("工单已解决或关闭，不能修改；如需继续处理请重新打开。"))
-    cleaners = {
-        "title": lambda v: _text(v, "title", _("标题"), limit=TITLE_MAX),
-        "description": lambda v: _text(v, "description", _("问题描述")),
-        "product": lambda v: _text(v, "product", _("产品"), required=False, limit=100),
-        "severity": lambda v: _choice(v, Severity, "severity", _("严重程度")),
-        "category": _category,
-    }
     changed = {}
-    for name, value in fields.items():
-        value = cleaners[name](value)
+    for name, value in _cleaned(**fields).items():
         old = getattr(ticket, name)
         if old != value:
             changed[name] = [getattr(old, "pk", old), getattr(value, "pk", value)]
