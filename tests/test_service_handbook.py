@@ -129,6 +129,8 @@ def test_suggest_costs_the_same_for_a_big_handbook(editor, quality, django_asser
 # --- the pages --------------------------------------------------------------------------------------------
 def test_list_search_read_create_and_edit_pages(login, editor, shelf, quality):
     c = login(editor)
+    home = c.get("/").content.decode()  # the navigation's 服务与投诉 section
+    assert reverse("service_kb:article_list") in home and reverse("service_kb:problem_list") in home
     html = c.get(reverse("service_kb:article_list"), {"q": "划伤"}).content.decode()
     assert "产品外观划伤的处理" in html and "划伤返修草稿" in html and "发票开具错误" not in html
     html = c.get(reverse("service_kb:article_detail", args=[shelf["scratch"].pk])).content.decode()
