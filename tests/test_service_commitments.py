@@ -129,6 +129,17 @@ def test_in_force_by_date_withdrawal_and_latest_first(kam, customer, theirs):
     assert commitments.in_force(None) is None
 
 
+def test_a_merged_duplicates_commitments_go_to_the_survivor(kam, customer, make_user):
+    from kehu.customers import services as customer_services
+
+    duplicate = CustomerFactory(owner=kam, department=kam.department, name="杭州华信电子科技公司")
+    moved = promise(kam, duplicate)
+    manager = make_user(roles.SALES_MANAGER, department=kam.department)
+    customer_services.customer_merge(actor=manager, target=customer, duplicate=duplicate)
+    moved.refresh_from_db()
+    assert moved.customer == customer and commitments.in_force(customer, at("2026-05-01T10:00")) == moved
+
+
 # --- measuring tickets ---------------------------------------------------------------------------------
 def test_measured_on_working_hours_across_a_weekend(kam, customer):
     """Medium priority runs on the working calendar (9:00–18:00): a ticket opened on Friday 16:00 has 2 hours
