@@ -20,8 +20,8 @@ from kehu.core.errors import DomainError, NotFound
 from kehu.customers import selectors as customer_selectors
 from kehu.customers.views import _adapt
 from kehu.org.forms import add_domain_error
-from kehu.service import permissions as perms
 from kehu.service import handbook, selectors, services
+from kehu.service import permissions as perms
 from kehu.service.forms import QueueFilterForm, TicketForm
 from kehu.service.live import live_clock
 from kehu.service.models import TicketCategory

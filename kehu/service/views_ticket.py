@@ -22,8 +22,8 @@ from kehu.customers.views import _adapt
 from kehu.org.forms import add_domain_error
 from kehu.org.models import Role
 from kehu.policy.selectors import tier_names
-from kehu.service import permissions as perms
 from kehu.service import handbook, selectors, services, workflow
+from kehu.service import permissions as perms
 from kehu.service.forms import AssignForm, FeedbackForm, NoteForm, ResolveForm, TicketEditForm
 from kehu.service.models import Status, Ticket
 from kehu.service.views_rating import rating_context
