@@ -9,7 +9,7 @@ import pytest
 from kehu.customers.models import Customer
 from kehu.org import roles
 from kehu.service import services
-from kehu.service.models import Status, Ticket
+from kehu.service.models import HandbookArticle, Status, Ticket, TicketCategory
 from tests.browser import sign_in
 from tests.customer_data import make_customer
 
@@ -26,11 +26,18 @@ def test_a_strategic_customers_complaint_from_entry_to_closing(live_server, page
     customer = make_customer(owner, "上海浦江战略集团有限公司", mobile="13812345678")
     Customer.objects.filter(pk=customer.pk).update(tier="strategic")
 
+    category = TicketCategory.objects.create(code="noise", name="设备异响", kind="complaint")
+    tip = HandbookArticle.objects.create(title="异响先查地脚螺栓", problem="设备运行异响", solution="紧固地脚螺栓后试机",
+                                         created_by=agent)
+    tip.categories.add(category)
+
     sign_in(page, live_server.url, "zhaokf")
     page.locator("#kehu-nav").get_by_text("登记工单").click()
     page.wait_for_url(re.compile(r"/service/tickets/new/$"))
     page.select_option("main select[name=channel]", "phone")
     page.select_option("main select[name=kind]", "complaint")
+    page.select_option("main select[name=category]", label="设备异响")
+    page.locator("#handbook-suggestions").get_by_text("异响先查地脚螺栓").wait_for()  # the handbook's tip
     page.fill("main input[name=customer_q]", "浦江战略")
     page.get_by_label("上海浦江战略集团有限公司").check()  # the picker htmx brought in
     page.select_option("#customer-pick select[name=contact]", label="李四")

@@ -20,10 +20,11 @@ from kehu.core.errors import DomainError, NotFound
 from kehu.customers import selectors as customer_selectors
 from kehu.customers.views import _adapt
 from kehu.org.forms import add_domain_error
+from kehu.service import handbook, selectors, services
 from kehu.service import permissions as perms
-from kehu.service import selectors, services
 from kehu.service.forms import QueueFilterForm, TicketForm
 from kehu.service.live import live_clock
+from kehu.service.models import TicketCategory
 from kehu.web.decorators import permission_required
 
 SEARCH_SESSION_KEY = "kehu_ticket_search"
@@ -118,6 +119,19 @@ def ticket_new_pick(request):
     if request.htmx:
         return render(request, "service/_customer_pick.html", _customer_pick(request, request.POST))
     return _new_page(request, TicketForm(user=request.user, initial=request.POST.dict()), request.POST)
+
+
+@require_POST
+@permission_required(perms.TICKET_HANDLE)
+def ticket_new_suggest(request):
+    """The handbook's articles for the ticket being written (htmx, as its category, title or description
+    change). POSTed, like the search: a description may hold a phone number, which must not reach a URL
+    (WEB-7)."""
+    pk = request.POST.get("category", "")
+    category = TicketCategory.objects.filter(pk=pk, active=True).first() if pk.isdigit() else None
+    text = f"{request.POST.get('title', '')} {request.POST.get('description', '')}"
+    return render(request, "service/_handbook_suggestions.html",
+                  {"articles": handbook.suggest(category=category, text=text)})
 
 
 def tickets_tab(request, customer) -> dict:

@@ -22,10 +22,11 @@ from kehu.customers.views import _adapt
 from kehu.org.forms import add_domain_error
 from kehu.org.models import Role
 from kehu.policy.selectors import tier_names
+from kehu.service import handbook, selectors, services, workflow
 from kehu.service import permissions as perms
-from kehu.service import selectors, services, workflow
 from kehu.service.forms import AssignForm, FeedbackForm, NoteForm, ResolveForm, TicketEditForm
 from kehu.service.models import Status, Ticket
+from kehu.service.views_rating import rating_context
 from kehu.web.decorators import permission_required
 
 
@@ -130,9 +131,17 @@ def _initial(code: str, ticket: Ticket) -> dict:
     return {}
 
 
+def _suggestions(user, ticket: Ticket) -> list:
+    """The handbook's articles for an open ticket its handler works on (SVC-7)."""
+    if not (ticket.is_open and user.has_permission(perms.TICKET_HANDLE)):
+        return []
+    return handbook.suggest(category=ticket.category, text=f"{ticket.title} {ticket.description}")
+
+
 def _page(request, ticket: Ticket, bound=None, status: int = 200):
     version = ticket.policy_version
     return render(request, "service/ticket.html", {
+        **rating_context(request.user, ticket), "articles": _suggestions(request.user, ticket),
         "ticket": ticket, "sla": selectors.sla_view(ticket, clock.now()),
         "tier": tier_names(version=version).get(ticket.customer_tier, ticket.customer_tier),
         "events": _history(ticket), "actions": _actions(request.user, ticket, bound),
