@@ -46,7 +46,7 @@ def main() -> None:
     from kehu.policy.evaluators.base import SHANGHAI
     from kehu.policy.selectors import version_in_force
     from kehu.service import sla_sweep
-    from kehu.service.counting import FastCounter
+    from kehu.service.counting import COUNTER
     from kehu.service.models import PRIORITY_RANK, SlaState, Ticket
 
     department = DepartmentFactory()
@@ -59,7 +59,6 @@ def main() -> None:
     before = now - dt.timedelta(minutes=15)
     version = version_in_force(now)
     rules = version.section("sla")
-    counter = FastCounter()
 
     def ticket(i: int) -> Ticket:
         priority = PRIORITIES[i % len(PRIORITIES)]
@@ -73,7 +72,7 @@ def main() -> None:
                      first_response_at=opened + dt.timedelta(hours=1) if i % 3 else None,
                      first_response_due=sla.deadline(opened, dt.timedelta(hours=target.first_response_hours), calendar),
                      resolution_due=sla.deadline(opened, dt.timedelta(hours=target.resolution_hours), calendar))
-        previous = sla_sweep.evaluate(row, rules, before, counter=counter)  # what the last sweep left
+        previous = sla_sweep.evaluate(row, rules, before, counter=COUNTER)  # what the last sweep left
         row.response_state, row.sla_state = previous.response_state, previous.sla_state
         row.escalated_to, row.escalated_at = (previous.step.to, before) if previous.step else ("", None)
         return row

@@ -63,3 +63,7 @@ class FastCounter:
             while ORIGIN + dt.timedelta(days=len(totals) - 1) < last:  # days off at the end of the pass
                 totals.append(totals[-1])
         return totals
+
+
+# The totals depend on nothing but the calendar and the chinese_calendar package: one set per process.
+COUNTER = FastCounter()

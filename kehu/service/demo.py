@@ -10,8 +10,8 @@ import datetime as dt
 
 from kehu.core import clock
 from kehu.customers.models import Customer
-from kehu.org import roles
 from kehu.engagement.models import Task
+from kehu.org import roles
 from kehu.service import callbacks, services, services_rating, sla_sweep
 from kehu.service.models import Status, TicketCategory
 

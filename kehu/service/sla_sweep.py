@@ -33,7 +33,7 @@ from kehu.policy.models import PolicyVersion
 from kehu.policy.schemas import EscalationStep, SlaRules
 from kehu.service import actions, callbacks, escalation
 from kehu.service import sla as ticket_sla
-from kehu.service.counting import FastCounter
+from kehu.service.counting import COUNTER
 from kehu.service.models import OPEN_STATUSES, ServiceCommitment, SlaState, Status, Ticket, TicketEvent
 from kehu.service.selectors import ticket_url
 
@@ -127,8 +127,8 @@ def evaluate(ticket, rules: SlaRules, now: dt.datetime, *, counter: sla.Counter 
 class _Chunk:
     """What one chunk changes: collected in memory, written in bulk."""
 
-    def __init__(self, rules: Rules, people: escalation.People, counter: FastCounter, now: dt.datetime):
-        self.rules, self.people, self.counter, self.now = rules, people, counter, now
+    def __init__(self, rules: Rules, people: escalation.People, now: dt.datetime):
+        self.rules, self.people, self.now = rules, people, now
         self.updated: list[Ticket] = []
         self.events: list[TicketEvent] = []
         self.audited: list[tuple] = []
@@ -137,7 +137,7 @@ class _Chunk:
 
     def check(self, ticket: Ticket) -> None:
         rules = self.rules.for_ticket(ticket)
-        result = evaluate(ticket, rules, self.now, counter=self.counter)
+        result = evaluate(ticket, rules, self.now, counter=COUNTER)
         changed = (result.response_state, result.sla_state) != (ticket.response_state, ticket.sla_state)
         for name, due, before, after in (("first_response", ticket.first_response_due, ticket.response_state,
                                           result.response_state),
@@ -193,7 +193,7 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     """Recompute, notify and escalate every running ticket, then auto-close; see the module docstring.
     Each chunk commits on its own; one audit entry per run that changed something."""
     now = now or clock.now()
-    rules, people, counter = Rules(), escalation.People(), FastCounter()
+    rules, people = Rules(), escalation.People()
     ids = list(Ticket.objects.filter(status__in=RUNNING).order_by("pk").values_list("pk", flat=True))
     changed = due_soon = escalated = 0
     for start in range(0, len(ids), CHUNK):
@@ -201,7 +201,7 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
             tickets = list(Ticket.objects.select_for_update().filter(pk__in=ids[start:start + CHUNK],
                                                                     status__in=RUNNING).only(*_FIELDS).order_by("pk"))
             rules.load(tickets)
-            chunk = _Chunk(rules, people, counter, now)
+            chunk = _Chunk(rules, people, now)
             for ticket in tickets:
                 chunk.check(ticket)
             chunk.write()
