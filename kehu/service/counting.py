@@ -26,6 +26,7 @@ class FastCounter:
     def __init__(self):
         # Per calendar: totals[i] = microseconds counted before day ORIGIN + i (Asia/Shanghai).
         self._totals: dict[Calendar, list[int]] = {}
+        self._last: tuple = (None, None, 0)  # (moment, calendar, position): a sweep asks about its "now" each time
 
     def __call__(self, since: dt.datetime, until: dt.datetime, calendar: Calendar) -> dt.timedelta:
         if until <= since:
@@ -36,6 +37,14 @@ class FastCounter:
 
     def _position(self, moment: dt.datetime, calendar: Calendar) -> int:
         """Microseconds counted from ORIGIN to ``moment``."""
+        last_moment, last_calendar, position = self._last
+        if moment is last_moment and calendar is last_calendar:
+            return position
+        position = self._locate(moment, calendar)
+        self._last = (moment, calendar, position)
+        return position
+
+    def _locate(self, moment: dt.datetime, calendar: Calendar) -> int:
         local = moment.astimezone(SHANGHAI)
         index = (local.date() - ORIGIN).days
         totals = self._through(calendar, index)

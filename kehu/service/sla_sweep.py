@@ -19,6 +19,7 @@ never with the tickets merely checked (docs/performance.md "Service SLA sweep").
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -92,6 +93,12 @@ class Rules:
         return self._rules[key]
 
 
+@functools.cache
+def _calendar(kind: str, start_hour: int, end_hour: int) -> sla.Calendar:
+    """Calendar.of, one instance per calendar: the sweep asks for it per ticket, and FastCounter remembers by it."""
+    return sla.Calendar(kind, start_hour, end_hour)
+
+
 @dataclass(frozen=True)
 class Evaluation:
     response_state: str
@@ -102,8 +109,8 @@ class Evaluation:
 def evaluate(ticket, rules: SlaRules, now: dt.datetime, *, counter: sla.Counter = sla.counted) -> Evaluation:
     """The states of both clocks of a running ticket at ``now`` and the escalation step reached, under
     ``rules`` (Rules.for_ticket). A clock warns against its target's hours: its due time was set from them."""
-    calendar = sla.Calendar.of(rules, ticket.priority)
     target = rules.targets[ticket.priority]
+    calendar = _calendar(target.calendar, rules.workday_start_hour, rules.workday_end_hour)
 
     def state(due: dt.datetime, hours: int) -> str:
         return sla.state(now, due, budget=dt.timedelta(hours=hours), calendar=calendar, counter=counter,
