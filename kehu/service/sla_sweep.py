@@ -245,7 +245,7 @@ def auto_close(*, now: dt.datetime, rules: Rules | None = None) -> int:
 
 @transaction.atomic
 def _close_chunk(ids: list[int], now: dt.datetime, *, version: int, days: int) -> int:
-    tickets = list(Ticket.objects.select_for_update().filter(pk__in=ids, status=Status.RESOLVED)
+    tickets = list(Ticket.objects.select_for_update(of=("self",)).filter(pk__in=ids, status=Status.RESOLVED)
                    .select_related("customer").order_by("pk"))
     if not tickets:
         return 0
