@@ -113,7 +113,7 @@ def ready() -> None:
     from kehu.service import callbacks, demo, tasks  # noqa: F401 (callbacks: the task kind)
 
     handover.register(handover.Handover(HANDOVER_CODE, gettext_lazy("服务工单"), open_tickets, "responsible",
-                                        move=_hand_over, split=True))
+                                        move=_hand_over, split=True, url_name="service:ticket"))
     ownership.register_carrier("tickets", carry_tickets)
     for model in (Ticket, ServiceCommitment):
         merging.register(f"service.{model.__name__.lower()}", merging.foreign_key_mover(model, "customer"),
