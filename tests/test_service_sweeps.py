@@ -262,6 +262,19 @@ def test_a_run_that_changed_something_leaves_one_sweep_entry(team):
     assert entry.data["escalated"] == 1 and entry.data["checked"] == 1
 
 
+def test_a_clock_in_a_year_the_calendar_does_not_know_leaves_that_ticket_alone_not_the_others(team):
+    breached = ticket_row(team["engineer"], at(2026, 11, 18, 11))
+    unknown = ticket_row(team["engineer"], at(2026, 11, 18, 11), number="T2", resolution_due=at(2031, 1, 6, 12))
+    result = sweep(at(2026, 11, 23, 12))
+    breached.refresh_from_db()
+    unknown.refresh_from_db()
+    assert (result.checked, result.unevaluated, result.escalated) == (2, 1, 1)
+    assert breached.escalated_to == "manager" and unknown.escalated_to == ""
+    out, err = StringIO(), StringIO()
+    call_command("tickets_sweep", "--at", "2026-11-23T12:00", stdout=out, stderr=err)
+    assert "chinese_calendar" in err.getvalue()
+
+
 def test_the_sweep_runs_every_15_minutes():
     entry = schedule.REGISTRY[tasks.sweep_sla.module_path]
     assert entry.every == dt.timedelta(minutes=15)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -38,6 +39,7 @@ from kehu.service.counting import COUNTER
 from kehu.service.models import OPEN_STATUSES, ServiceCommitment, SlaState, Status, Ticket, TicketEvent
 from kehu.service.selectors import ticket_url
 
+logger = logging.getLogger(__name__)
 CHUNK = 500
 RUNNING = [status for status in OPEN_STATUSES if status != Status.WAITING]  # waiting pauses every clock
 _FIELDS = ("id", "number", "title", "priority", "status", "responsible_id", "department_id", "policy_version_id",
@@ -52,6 +54,9 @@ class SweepResult:
     due_soon: int = 0  # tickets whose responsible person was told a clock is due soon
     escalated: int = 0
     auto_closed: int = 0
+    # Left as they were: a clock reaching into a year the working calendar is not known for (update the
+    # chinese_calendar package); one such ticket does not stop the others' escalations.
+    unevaluated: int = 0
 
     @property
     def anything(self) -> bool:
@@ -141,10 +146,16 @@ class _Chunk:
         self.audited: list[tuple] = []
         self.due_soon: list[tuple[Ticket, str, dt.datetime]] = []  # (ticket, which clock, its due time)
         self.escalations: list[tuple[Ticket, list]] = []  # (ticket, steps newly reached)
+        self.unevaluated: list[int] = []
 
     def check(self, ticket: Ticket) -> None:
         rules = self.rules.for_ticket(ticket)
-        result = evaluate(ticket, rules, self.now, counter=COUNTER)
+        try:
+            result = evaluate(ticket, rules, self.now, counter=COUNTER)
+        except ValueError as exc:  # a due time in a year chinese_calendar does not publish yet
+            self.unevaluated.append(ticket.pk)
+            logger.warning("SLA sweep left ticket %s as it was: %s", ticket.number, exc)
+            return
         changed = (result.response_state, result.sla_state) != (ticket.response_state, ticket.sla_state)
         for name, due, before, after in (("first_response", ticket.first_response_due, ticket.response_state,
                                           result.response_state),
@@ -202,7 +213,7 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     now = now or clock.now()
     rules, people = Rules(), escalation.People()
     ids = list(Ticket.objects.filter(status__in=RUNNING).order_by("pk").values_list("pk", flat=True))
-    changed = due_soon = escalated = 0
+    changed = due_soon = escalated = unevaluated = 0
     for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
             tickets = list(Ticket.objects.select_for_update().filter(pk__in=ids[start:start + CHUNK],
@@ -215,14 +226,15 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
         changed += len(chunk.updated)
         due_soon += len({ticket.pk for ticket, _name, _due in chunk.due_soon})
         escalated += len(chunk.escalations)
+        unevaluated += len(chunk.unevaluated)
     closed = auto_close(now=now, rules=rules)
     result = SweepResult(checked=len(ids), changed=changed, due_soon=due_soon, escalated=escalated,
-                         auto_closed=closed)
+                         auto_closed=closed, unevaluated=unevaluated)
     if result.anything:
         with transaction.atomic():
             audit.record(None, actions.TICKET_SLA_SWEEP, None, {
                 "checked": result.checked, "changed": result.changed, "due_soon": result.due_soon,
-                "escalated": result.escalated, "auto_closed": result.auto_closed})
+                "escalated": result.escalated, "auto_closed": result.auto_closed, "unevaluated": result.unevaluated})
     return result
 
 
