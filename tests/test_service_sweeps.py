@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -273,6 +275,24 @@ def test_a_clock_in_a_year_the_calendar_does_not_know_leaves_that_ticket_alone_n
     out, err = StringIO(), StringIO()
     call_command("tickets_sweep", "--at", "2026-11-23T12:00", stdout=out, stderr=err)
     assert "chinese_calendar" in err.getvalue()
+
+
+def test_the_sweep_reads_in_chunks_not_per_ticket(team, make_user, django_assert_max_num_queries):
+    people = [team["engineer"], *(make_user(roles.AFTER_SALES_ENGINEER, manager=team["boss"]) for _ in range(3))]
+    for i in range(40):  # on track at the moment below, the others breached and escalated to the manager
+        ticket_row(people[i % 4], at(2026, 11, 18, 9) if i % 2 else at(2026, 11, 12, 10), number=f"T{i}")
+    sweep(at(2026, 11, 18, 12))
+    # Nothing left to change: the ids, one locked chunk (its savepoint and release here), the policy version,
+    # the versions of resolved tickets (auto-close): the same for 40 tickets as for 4.
+    with django_assert_max_num_queries(6):
+        assert sweep(at(2026, 11, 18, 12)).changed == 0
+    # One more step for 20 tickets: a fixed set of reads, the chunk's bulk writes and a notice each.
+    with CaptureQueriesContext(connection) as queries:
+        assert sweep(at(2026, 11, 19, 13)).escalated == 20  # 24 counted hours: the marketing VP
+    reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and "engagement_notification" not in q["sql"]]
+    # The ids, the chunk, the version, role names for the events, the audit head twice (escalations, the run's
+    # entry), the responsible users, their departments, the VP role's holders, the resolved tickets' versions.
+    assert len(reads) == 10, reads
 
 
 def test_the_sweep_runs_every_15_minutes():
