@@ -10,9 +10,10 @@ class ServiceConfig(AppConfig):
     def ready(self):
         import kehu.service.timeline  # noqa: F401 (registers tickets on the customer timeline)
         from kehu.service import actions, permissions  # noqa: F401 (audit codes, permission codes)
-        from kehu.service import integrations; integrations.ready()  # noqa: E702 (sweeps, callbacks, handover, carrier, my day, demo)
         from kehu.service.apps_kb import ready as kb_ready
+        from kehu.service.integrations import ready as integrations_ready
         from kehu.service.web import ready as web_ready
 
+        integrations_ready()  # the SLA sweep, callbacks, handover, carrier, merge movers, my day, demo
         kb_ready()
         web_ready()  # the pages' navigation and the customer page's tab

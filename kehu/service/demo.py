@@ -10,30 +10,30 @@ import datetime as dt
 
 from kehu.core import clock
 from kehu.customers.models import Customer
-from kehu.org import roles
 from kehu.engagement.models import Task
+from kehu.org import roles
 from kehu.service import callbacks, services, services_rating, sla_sweep
 from kehu.service.models import Status, TicketCategory
 
 # (kind, channel, category code, severity, title, days ago opened, outcome)
 #   outcome: "new" | "respond" | "waiting" | "resolve" | "close" | "rate:<n>"
 STORIES = [
-    ("quality", "phone", "quality", "normal", "设备运行时异响，怀疑轴承问题", 1, "respond"),
-    ("complaint", "wechat", "attitude", "normal", "售后人员上门迟到两小时", 2, "new"),
-    ("after_sales", "phone", "installation", "normal", "生产线控制柜需要上门检修", 4, "waiting"),
-    ("inquiry", "email", "inquiry", "minor", "询问新款设备的节能参数", 0, "new"),
-    ("complaint", "web_form", "logistics", "normal", "到货延误五天，影响开工", 6, "new"),
-    ("quality", "in_app", "quality", "major", "一批次配件尺寸超差", 3, "respond"),
-    ("suggestion", "email", "other", "minor", "建议提供中英文双语说明书", 9, "resolve"),
-    ("complaint", "complaint_box", "attitude", "normal", "门店接待态度冷淡", 12, "rate:4"),
-    ("after_sales", "phone", "installation", "normal", "空压机保养到期提醒", 14, "rate:5"),
-    ("quality", "phone", "quality", "normal", "涂层局部起泡", 18, "resolve"),
-    ("complaint", "email", "pricing", "normal", "发票金额与合同不符", 10, "rate:2"),
-    ("inquiry", "wechat", "inquiry", "minor", "咨询质保期限", 8, "close"),
-    ("after_sales", "in_app", "installation", "critical", "主电机烧毁，产线停机", 1, "respond"),
-    ("complaint", "phone", "logistics", "normal", "包装破损，外壳划伤", 5, "new"),
-    ("suggestion", "web_form", "other", "minor", "希望增加微信报修入口", 7, "resolve"),
-    ("quality", "email", "quality", "normal", "传感器读数漂移", 16, "rate:3"),
+    ("quality", "phone", "product_quality", "normal", "设备运行时异响，怀疑轴承问题", 1, "respond"),
+    ("complaint", "wechat", "service_attitude", "normal", "售后人员上门迟到两小时", 2, "new"),
+    ("after_sales", "phone", "installation_repair", "normal", "生产线控制柜需要上门检修", 4, "waiting"),
+    ("inquiry", "email", "consultation", "minor", "询问新款设备的节能参数", 0, "new"),
+    ("complaint", "web_form", "delivery_logistics", "normal", "到货延误五天，影响开工", 6, "new"),
+    ("quality", "in_app", "product_quality", "major", "一批次配件尺寸超差", 3, "respond"),
+    ("suggestion", "email", "other_matters", "minor", "建议提供中英文双语说明书", 9, "resolve"),
+    ("complaint", "complaint_box", "service_attitude", "normal", "门店接待态度冷淡", 12, "rate:4"),
+    ("after_sales", "phone", "installation_repair", "normal", "空压机保养到期提醒", 14, "rate:5"),
+    ("quality", "phone", "product_quality", "normal", "涂层局部起泡", 18, "resolve"),
+    ("complaint", "email", "price_billing", "normal", "发票金额与合同不符", 10, "rate:2"),
+    ("inquiry", "wechat", "consultation", "minor", "咨询质保期限", 8, "close"),
+    ("after_sales", "in_app", "installation_repair", "critical", "主电机烧毁，产线停机", 1, "respond"),
+    ("complaint", "phone", "delivery_logistics", "normal", "包装破损，外壳划伤", 5, "new"),
+    ("suggestion", "web_form", "other_matters", "minor", "希望增加微信报修入口", 7, "resolve"),
+    ("quality", "email", "product_quality", "normal", "传感器读数漂移", 16, "rate:3"),
 ]
 NOTES = {"respond": "已电话联系客户，安排工程师跟进", "cause": "部件批次质量问题", "solution": "更换部件并加强来料检验",
          "feedback": "已向客户说明原因和整改措施"}
