@@ -15,7 +15,8 @@ from django.urls import reverse
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock
 from kehu.org import roles
-from kehu.service import actions, challenge, services
+from kehu.customers.models import Customer
+from kehu.service import actions, challenge, selectors, services
 from kehu.service.challenge_image import svg
 from kehu.service.models import Ticket, TicketCategory
 from tests.customer_data import make_customer
@@ -104,6 +105,20 @@ def test_the_ticket_is_linked_only_when_the_phone_is_one_customers(client, servi
     assert (shared.customer, shared.contact) == (None, None)  # two customers have it: no guessing
 
 
+def test_a_strategic_customers_complaint_lands_at_the_top_of_the_queue(client, service_desk, sales):
+    agent, _category = service_desk
+    plain = make_customer(sales, "苏州远景贸易有限公司", mobile="13700002222")
+    strategic = make_customer(sales, "杭州华信电子科技有限公司", mobile="13812345678")
+    Customer.objects.filter(pk=strategic.pk).update(tier="strategic")
+    earlier = filed_number(file(client, complaint(phone="13700002222")))
+    later = filed_number(file(client, complaint(phone="13812345678")))
+
+    ticket = Ticket.objects.get(number=later)
+    assert (ticket.customer, ticket.strategic, ticket.customer_tier) == (strategic, True, "strategic")
+    assert Ticket.objects.get(number=earlier).customer == plain
+    assert [t.number for t in selectors.queue(sales)][:2] == [later, earlier]
+
+
 def test_the_answer_never_tells_whether_the_phone_matched_a_customer(client, service_desk, sales):
     make_customer(sales, "杭州华信电子科技有限公司", mobile="13812345678")
     matched = file(client, complaint(phone="13812345678")).content.decode()
@@ -121,6 +136,14 @@ def test_invalid_input_names_the_field_and_files_nothing(client, service_desk):
     assert response.status_code == 400
     assert "手机号码须为 11 位数字" in response.content.decode() and "问题描述" in response.content.decode()
     assert not Ticket.objects.exists()
+
+
+def test_when_nobody_can_take_tickets_the_visitor_keeps_the_text(client):
+    response = file(client, complaint())
+    assert response.status_code == 503 and not Ticket.objects.exists()
+    html = response.content.decode()
+    assert "暂时无法受理" in html and "送货延误三天" in html
+    assert "客服专员" not in html  # the reason is for the administrator, not the visitor
 
 
 # --- The challenge ------------------------------------------------------------------------------------
@@ -259,14 +282,16 @@ def test_status_lookup_shows_the_ticket_and_the_feedback_only(client, service_de
     number = filed_number(file(client, complaint(phone="13812345678")))
     ticket = Ticket.objects.get(number=number)
     services.ticket_respond(actor=ticket.responsible, ticket=ticket, note="内部备注：先联系仓库主管")
+    services.ticket_transition(actor=ticket.responsible, ticket=ticket, to="resolved", cause="承运商分拣失误",
+                               solution="更换承运商线路")
     services.ticket_feedback(actor=ticket.responsible, ticket=ticket, feedback="已安排补发，预计明日送达。")
 
     response = look_up(client, number, "13812345678")
 
     html = response.content.decode()
     assert response.status_code == 200 and number in html
-    assert "投诉" in html and "处理中" in html and "已安排补发，预计明日送达。" in html and "客户服务团队" in html
-    for secret in ("内部备注", customer.name, "李四", "13812345678", ticket.responsible.full_name,
+    assert "投诉" in html and "已解决" in html and "已安排补发，预计明日送达。" in html and "客户服务团队" in html
+    for secret in ("内部备注", "承运商分拣失误", "更换承运商线路", customer.name, "李四", "13812345678", ticket.responsible.full_name,
                    ticket.responsible.username, "陈先生", "chen@example.com", "冷链箱", "送货延误三天"):
         assert secret not in html, secret
     entry = AuditEntry.objects.get(action=actions.PUBLIC_LOOKUP)

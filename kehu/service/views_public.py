@@ -4,6 +4,7 @@ its status. Every POST is counted per client address, then per phone; every form
 
 from __future__ import annotations
 
+import logging
 import math
 
 from django.contrib.auth.decorators import login_not_required
@@ -15,8 +16,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from kehu.core import context
+from kehu.core.errors import DomainError
 from kehu.service import challenge, challenge_image, public
 from kehu.service.forms_public import ChallengeForm, IntakeForm, LookupForm
+
+logger = logging.getLogger(__name__)
 
 # Forged, expired and reused tokens read the same: the visitor only needs to answer the new question.
 REFUSALS = {
@@ -26,6 +30,7 @@ REFUSALS = {
     "too_fast": _("提交过快，请确认填写内容后再提交。"),
     "wrong": _("验证题答案不正确，请按新的验证题重新作答。"),
 }
+UNAVAILABLE = _("暂时无法受理，请稍后再试。")
 # One message whether the number or the phone is wrong: nobody learns which numbers exist.
 NOT_FOUND = _("没有找到与该工单号和手机号码相符的工单，请核对后重试。")
 
@@ -49,9 +54,16 @@ def intake(request):
     if form.errors:
         return _form_page(request, "service/public_intake.html", form, status=400)
     data = form.cleaned_data
-    number = public.file_ticket(kind=data["kind"], category=data["category"], company=data["company"],
-                                name=data["name"], phone=data["phone"], email=data["email"], product=data["product"],
-                                description=data["description"])
+    try:
+        number = public.file_ticket(kind=data["kind"], category=data["category"], company=data["company"],
+                                    name=data["name"], phone=data["phone"], email=data["email"],
+                                    product=data["product"], description=data["description"])
+    except DomainError as refusal:
+        # The form checked the input, so this is ours (say nobody can take tickets): the visitor keeps the text,
+        # the administrator finds the reason in the log.
+        logger.warning("public intake refused by the service: %s", refusal.code)
+        form.add_error(None, UNAVAILABLE)
+        return _form_page(request, "service/public_intake.html", form, status=503)
     return render(request, "service/public_filed.html", {"number": number})
 
 
