@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock
-from kehu.org import roles
 from kehu.customers.models import Customer
+from kehu.org import roles
 from kehu.service import actions, challenge, selectors, services
 from kehu.service.challenge_image import svg
 from kehu.service.models import Ticket, TicketCategory
@@ -328,6 +328,19 @@ def test_another_customers_data_never_appears(client, service_desk, sales, other
         assert leaked not in html, leaked
     # Their number with my phone is as unknown as a number that does not exist.
     assert "没有找到" in look_up(client, theirs, "13812345678").content.decode()
+
+
+def test_query_budgets(client, service_desk, django_assert_max_num_queries):
+    with django_assert_max_num_queries(1):  # the active categories
+        client.get(INTAKE)
+    data = answered(client, INTAKE, complaint())
+    # Matching the phone (2), then ticket_open: policy, routing, numbering, the ticket, its event, the audit
+    # entry (here the chain's first, which creates its head) and the notification.
+    with django_assert_max_num_queries(20):
+        number = filed_number(client.post(INTAKE, data))
+    data = answered(client, STATUS, {"number": number, "phone": "13900001111"})
+    with django_assert_max_num_queries(6):  # the ticket, the audit entry (head, insert, advance), savepoints
+        assert number in client.post(STATUS, data).content.decode()
 
 
 # --- Limits -------------------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ def ticket_status(*, number: str, phone: str) -> PublicStatus | None:
     """The status of ticket ``number`` when ``phone`` (a validated mobile) is the one given at filing; None
     otherwise, the same None whether the number or the phone is wrong. Each answer given is audited."""
     ticket = (Ticket.objects.filter(number=number.strip().upper(), **protected_lookup(Ticket, "reporter_phone", phone))
-              .only("number", "kind", "status", "opened_at", "updated_at", "customer_feedback", "feedback_at")
+              .only("number", "title", "kind", "status", "opened_at", "updated_at", "customer_feedback", "feedback_at")
               .first())
     if ticket is None:
         return None
