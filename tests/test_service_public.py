@@ -312,6 +312,8 @@ def test_wrong_number_and_wrong_phone_answer_the_same(client, service_desk):
     assert "没有找到与该工单号和手机号码相符的工单" in bare(wrong_phone) and number not in bare(wrong_phone)
     assert number in lower_case.content.decode() and "处理进度" in lower_case.content.decode()
     assert AuditEntry.objects.filter(action=actions.PUBLIC_LOOKUP).count() == 1  # the right one only
+    # Only a POST looks up (the phone stays out of URLs and logs): a GET with the pair shows the empty form.
+    assert number not in client.get(STATUS, {"number": number, "phone": "13900001111"}).content.decode()
 
 
 def test_another_customers_data_never_appears(client, service_desk, sales, other):
@@ -416,7 +418,9 @@ def test_signed_in_staff_see_the_same_public_page(client, login, service_desk):
 
 
 def test_the_form_needs_no_javascript_and_no_inline_code(client, service_desk):
-    html = client.get(INTAKE).content.decode()
+    response = client.get(INTAKE)
+    assert "script-src 'self'" in response["Content-Security-Policy"] and "no-store" in response["Cache-Control"]
+    html = response.content.decode()
     form = html[html.index('<form method="post" action="/public/service/"'):]
     form = form[:form.index("</form>")]
     assert "<script" not in form and " on" not in re.sub(r'"[^"]*"', '""', form)
