@@ -35,7 +35,6 @@ UNAVAILABLE = _("暂时无法受理，请稍后再试。")
 NOT_FOUND = _("没有找到与该工单号和手机号码相符的工单，请核对后重试。")
 
 
-
 def public_view(view):
     """Open without signing in; never cached (the form holds a CSRF token and a one-time challenge); the
     phone and the answer kept out of error reports."""
