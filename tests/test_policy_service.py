@@ -1,14 +1,22 @@
-"""SVC-2, SVC-5: the policy's service section and its pure evaluator (no database): a ticket's priority from
-the customer's tier and the severity, strategic customers first, and 先处理后分清责任."""
+"""SVC-2, SVC-5: the policy's service section and its pure evaluator (no database: every test but the last,
+which edits the section on the policy pages): a ticket's priority from the customer's tier and the severity,
+strategic customers first, and 先处理后分清责任."""
 
 import copy
+import datetime as dt
+import json
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
+from kehu.core import clock
+from kehu.org import roles
 from kehu.policy import display, schemas
 from kehu.policy.defaults import DEFAULT_RULES
 from kehu.policy.evaluators import service
+from kehu.policy.evaluators.base import SHANGHAI as SH
+from kehu.policy.models import Policy
 
 DEFAULT = schemas.ServiceRules()
 
@@ -135,3 +143,32 @@ def test_the_policy_page_labels_the_severities_not_the_tier_of_the_same_code():
     assert rows["service.tier_raise.strategic"].value == "1 级"
     assert rows["service.handle_first_tiers"].value == "战略客户"
     assert rows["service.repeat_window_days"].value == "90 天"
+
+
+# --- the policy pages: the section is shown and edited like every other --------------------------------------
+@pytest.mark.django_db
+def test_the_service_section_is_shown_and_edited_on_the_policy_pages(make_user, login):
+    policy = Policy.objects.get(code="customer_management")
+    v1 = policy.versions.get(number=1)
+    reader = login(make_user(roles.SALESPERSON))
+    detail = reader.get(reverse("policy:version_detail", args=[v1.pk])).content.decode()
+    assert "服务工单" in detail and "多少天内再次投诉记为重复投诉" in detail and "按严重程度的优先级 › 重大" in detail
+
+    with clock.frozen(dt.datetime(2026, 6, 1, 9, tzinfo=SH)):
+        client = login(make_user(roles.SYSTEM_ADMIN))
+        created = client.post(reverse("policy:version_new", args=[policy.pk]))
+        assert created.status_code == 302 and "/edit" in created["Location"], created["Location"]
+        draft = policy.versions.get(number=2)
+        assert 'name="service"' in client.get(reverse("policy:version_edit", args=[draft.pk])).content.decode()
+        data = {name: json.dumps(draft.rules[name], ensure_ascii=False) for name in schemas.SECTIONS}
+        data.update({"effective_from": "2026-07-01T00:00", "summary": "重复投诉窗口调整"})
+        bad = copy.deepcopy(draft.rules["service"])
+        bad["repeat_window_days"] = 0
+        refused = client.post(reverse("policy:version_edit", args=[draft.pk]),
+                              {**data, "service": json.dumps(bad)})
+        assert refused.status_code == 200 and "必须是大于 0 的整数" in refused.content.decode()
+        good = {**bad, "repeat_window_days": 60}
+        saved = client.post(reverse("policy:version_edit", args=[draft.pk]), {**data, "service": json.dumps(good)})
+        assert saved.status_code == 302
+    draft.refresh_from_db()
+    assert draft.rules["service"]["repeat_window_days"] == 60

@@ -406,3 +406,22 @@ def test_handling_needs_the_permission_and_the_system_may_close(service, custome
     closed = move(None, ticket, Status.CLOSED, when=T0 + dt.timedelta(days=8))  # the auto-close sweep
     assert (closed.status, closed.closed_by_customer) == (Status.CLOSED, False)
     assert TicketEvent.objects.get(ticket=ticket, to_status=Status.CLOSED).by is None
+
+
+@pytest.mark.req("SVC-4")
+def test_reading_tickets_needs_the_permission(service, customer, make_user):
+    open_ticket(service, customer=customer)
+    with pytest.raises(PermissionDenied):
+        selectors.tickets_visible(make_user(roles.AUDIT_ADMIN))
+
+
+@pytest.mark.req("SVC-4")
+def test_the_customer_timeline_reads_every_tickets_steps_in_its_one_query(service, customer, sales,
+                                                                         django_assert_num_queries):
+    for i in range(5):
+        ticket = open_ticket(service, customer=customer, when=T0 + dt.timedelta(hours=i))
+        move(service, ticket, Status.IN_PROGRESS, when=T0 + dt.timedelta(hours=i, minutes=30))
+    with django_assert_num_queries(1):
+        events = [event for event in timeline.events_for(customer, sales) if event.kind == "ticket"]
+    assert len(events) == 10
+    assert events[0].title.endswith("改为“处理中”") and events[0].actor_name == service.full_name
