@@ -10,3 +10,6 @@ class ServiceConfig(AppConfig):
     def ready(self):
         import kehu.service.timeline  # noqa: F401 (registers tickets on the customer timeline)
         from kehu.service import actions, permissions  # noqa: F401 (audit codes, permission codes)
+        from kehu.service.apps_kb import ready as kb_ready
+
+        kb_ready()
