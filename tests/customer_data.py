@@ -12,7 +12,7 @@ from kehu.customers.models import Customer
 # sign-in (session, user, roles, department; the session itself is written at most once a minute). The API's detail: token, roles, department, shared ids, customer, tags, contacts.
 DETAIL_QUERIES = 13
 TAB_QUERIES = {"contacts": 7, "history": 7, "attachments": 8, "consents": 9, "followups": 8, "events": 9,
-               "commitments": 8}
+               "commitments": 8, "tickets": 7}
 API_DETAIL_QUERIES = 7
 
 

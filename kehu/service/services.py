@@ -25,7 +25,7 @@ from kehu.org.access import require_permission
 from kehu.policy.evaluators import service as rules_of_service
 from kehu.policy.evaluators.base import SHANGHAI
 from kehu.policy.selectors import tier_names, version_in_force
-from kehu.service import actions, commitments, numbers, routing, sla, workflow
+from kehu.service import actions, callbacks, commitments, numbers, routing, sla, workflow
 from kehu.service import permissions as perms
 from kehu.service.models import (
     PRIORITY_RANK,
@@ -37,6 +37,7 @@ from kehu.service.models import (
     TicketKind,
 )
 from kehu.service.selectors import ticket_url
+from kehu.service.services_rating import ticket_rate  # noqa: F401 (FB-2: the interface's name; built there)
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
@@ -376,6 +377,8 @@ def ticket_transition(*, actor, ticket: Ticket, to: str, note: str = "", cause=N
     ticket.status = to
     _save(ticket, now, *dict.fromkeys(fields))
     _event(ticket, actor, "transition", before=before, note=note, at=now)
+    if to == Status.CLOSED:
+        callbacks.on_closed(ticket)  # SVC-5: the proactive callback task
     audit.record(actor, actions.TICKET_TRANSITION, ticket, {
         "from": before, "to": to, "note": note, "by_customer": by_customer, "sla_state": ticket.sla_state,
         "resolution_due": ticket.resolution_due.isoformat()})
