@@ -291,6 +291,15 @@ NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 100
 KEHU_API_RATE_PER_MINUTE = 60
 
+# --- Public service page (SVC-8): limits per client address (and per phone), over fixed clock windows;
+# the challenge's lifetime and the least time a person takes to fill the form.
+KEHU_PUBLIC_SUBMIT_PER_IP_HOUR = int(env("PUBLIC_SUBMIT_PER_IP_HOUR", "10"))
+KEHU_PUBLIC_SUBMIT_PER_PHONE_DAY = int(env("PUBLIC_SUBMIT_PER_PHONE_DAY", "5"))
+KEHU_PUBLIC_LOOKUP_PER_IP_HOUR = int(env("PUBLIC_LOOKUP_PER_IP_HOUR", "30"))
+KEHU_PUBLIC_LOOKUP_PER_PHONE_HOUR = int(env("PUBLIC_LOOKUP_PER_PHONE_HOUR", "10"))
+KEHU_PUBLIC_CHALLENGE_SECONDS = int(env("PUBLIC_CHALLENGE_SECONDS", "1800"))
+KEHU_PUBLIC_MIN_FILL_SECONDS = int(env("PUBLIC_MIN_FILL_SECONDS", "5"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

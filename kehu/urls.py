@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api.urls),
     path("customers/io/", include("kehu.customers.urls_io")),
+    path("public/service/", include("kehu.service.urls_public")),  # outside the login (SVC-8)
     path("service/", include("kehu.service.urls_kb")),
 ]
 

@@ -60,6 +60,8 @@ PUBLIC = {
     "web:health": "load-balancer health check, answers only {'status': 'ok'}",
     "org:mfa_qr": "the authenticator QR code of a sign-in whose password is verified; 404 to anyone else",
     "org:logout": "signing out (POST only) must work for an expired session too",
+    "service_public:intake": "customers file complaints and suggestions (SVC-8): challenge, honeypot, rate limit",
+    "service_public:status": "a ticket's status by number plus phone (SVC-8): rate-limited, shows no customer data",
 }
 # Ninja's root of /api/v1/: no content, a 404 for everyone.
 EMPTY_404 = {"api:api-root"}
@@ -104,3 +106,6 @@ def test_public_urls_stay_harmless(client):
     assert client.get("/api/v1/").status_code == 404
     assert client.get(reverse("org:mfa_qr")).status_code == 404
     assert client.get(reverse("org:logout")).status_code == 405
+    for name in ("service_public:intake", "service_public:status"):  # forms only: nothing shown without a match
+        response = client.get(reverse(name))
+        assert response.status_code == 200 and 'name="challenge"' in response.content.decode()

@@ -15,5 +15,5 @@ class ServiceConfig(AppConfig):
         from kehu.service.web import ready as web_ready
 
         integrations_ready()  # the SLA sweep, callbacks, handover, carrier, merge movers, my day, demo
-        kb_ready()
         web_ready()  # the pages' navigation and the customer page's tab
+        kb_ready()  # commitments, the handbook and the policy problem log

@@ -59,8 +59,7 @@ class FastCounter:
         totals = self._totals.setdefault(calendar, [0])
         while len(totals) <= index + 1:
             first = ORIGIN + dt.timedelta(days=len(totals) - 1)  # the first day not yet totalled
-            # Up to a year a pass, and never past the day asked for: a year chinese_calendar does not publish
-            # yet raises, as the evaluator does, only when a clock reaches into it.
+            # Up to a year a pass, and never past the day asked for: Calendar.windows() reads at most three years.
             last = min(first + dt.timedelta(days=_YEAR), ORIGIN + dt.timedelta(days=index + 1))
             for start, end in calendar.windows(dt.datetime.combine(first, dt.time(), SHANGHAI)):
                 day = start.astimezone(SHANGHAI).date()

@@ -58,9 +58,6 @@ class SweepResult:
     due_soon: int = 0  # tickets whose responsible person was told a clock is due soon
     escalated: int = 0
     auto_closed: int = 0
-    # Left as they were: a clock reaching into a year the working calendar is not known for (update the
-    # chinese_calendar package); one such ticket does not stop the others' escalations.
-    unevaluated: int = 0
 
     @property
     def anything(self) -> bool:
@@ -154,16 +151,10 @@ class _Chunk:
         self.audited: list[tuple] = []
         self.due_soon: list[tuple[Row, str, dt.datetime]] = []  # (ticket, which clock, its due time)
         self.escalations: list[tuple[Row, list]] = []  # (ticket, steps newly reached)
-        self.unevaluated: list[int] = []
 
     def check(self, row: Row) -> None:
         rules = self.rules.for_ticket(row)
-        try:
-            result = evaluate(row, rules, self.now, counter=COUNTER)
-        except ValueError as exc:  # a due time in a year chinese_calendar does not publish yet
-            self.unevaluated.append(row.id)
-            logger.warning("SLA sweep left ticket %s as it was: %s", row.number, exc)
-            return
+        result = evaluate(row, rules, self.now, counter=COUNTER)
         for name, due, before, after in (("first_response", row.first_response_due, row.response_state,
                                           result.response_state),
                                          ("resolution", row.resolution_due, row.sla_state, result.sla_state)):
@@ -221,7 +212,7 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     now = now or clock.now()
     rules, people = Rules(), escalation.People()
     ids = list(Ticket.objects.filter(status__in=RUNNING).order_by("pk").values_list("pk", flat=True))
-    changed = due_soon = escalated = unevaluated = 0
+    changed = due_soon = escalated = 0
     for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
             rows = [Row._make(values) for values in
@@ -235,15 +226,14 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
         changed += len(chunk.updated)
         due_soon += len({row.id for row, _name, _due in chunk.due_soon})
         escalated += len(chunk.escalations)
-        unevaluated += len(chunk.unevaluated)
     closed = auto_close(now=now, rules=rules)
     result = SweepResult(checked=len(ids), changed=changed, due_soon=due_soon, escalated=escalated,
-                         auto_closed=closed, unevaluated=unevaluated)
+                         auto_closed=closed)
     if result.anything:
         with transaction.atomic():
             audit.record(None, actions.TICKET_SLA_SWEEP, None, {
                 "checked": result.checked, "changed": result.changed, "due_soon": result.due_soon,
-                "escalated": result.escalated, "auto_closed": result.auto_closed, "unevaluated": result.unevaluated})
+                "escalated": result.escalated, "auto_closed": result.auto_closed})
     return result
 
 

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import chinese_calendar
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N
-from lunar_python import Lunar, LunarMonth, Solar
+from lunar_python import Solar
 
+from kehu.policy.evaluators.workdays import lunar_to_solar, qingming
 from kehu.policy.schemas import CareRules
 
 # kind → label (marked for translation, translated where shown)
@@ -65,13 +66,6 @@ def window(rules: CareRules, today: dt.date) -> tuple[dt.date, dt.date]:
     return today, today + dt.timedelta(days=rules.lead_days)
 
 
-def _lunar_to_solar(year: int, month: int, day: int) -> dt.date:
-    """Lunar year/month/day (ordinary month) → solar date; a 30th in a 29-day month is its last day."""
-    day = min(day, LunarMonth.fromYm(year, month).getDayCount())
-    solar = Lunar.fromYmd(year, month, day).getSolar()
-    return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
-
-
 def solar_birthday(born: dt.date, year: int) -> dt.date:
     if born.month == 2 and born.day == 29:
         try:
@@ -84,7 +78,7 @@ def solar_birthday(born: dt.date, year: int) -> dt.date:
 def lunar_birthday(born: dt.date, lunar_year: int) -> dt.date:
     """The solar date of the birthday in ``lunar_year`` of someone born (solar) on ``born``."""
     lunar = Solar.fromYmd(born.year, born.month, born.day).getLunar()
-    return _lunar_to_solar(lunar_year, abs(lunar.getMonth()), lunar.getDay())  # negative month: a leap month
+    return lunar_to_solar(lunar_year, abs(lunar.getMonth()), lunar.getDay())  # negative month: a leap month
 
 
 def _in(start: dt.date, end: dt.date, days) -> list[dt.date]:
@@ -110,10 +104,9 @@ def anniversaries_between(since: dt.date, start: dt.date, end: dt.date) -> list[
 
 def _holiday_by_rule(code: str, year: int) -> dt.date:
     if code == "tomb_sweeping_day":
-        qingming = Lunar.fromYmd(year, 3, 1).getJieQiTable()["清明"]
-        return dt.date(qingming.getYear(), qingming.getMonth(), qingming.getDay())
+        return qingming(year)
     if code == "dragon_boat_festival":
-        return _lunar_to_solar(year, 5, 5)
+        return lunar_to_solar(year, 5, 5)
     return {"new_years_day": dt.date(year, 1, 1), "labour_day": dt.date(year, 5, 1),
             "national_day": dt.date(year, 10, 1)}[code]
 
@@ -139,8 +132,8 @@ def festivals_between(rules: CareRules, start: dt.date, end: dt.date) -> list[Oc
     found: list[Occasion] = []
     for year in _years(start, end):
         if rules.spring_festival:
-            found.append(Occasion("spring_festival", _lunar_to_solar(year, 1, 1)))
+            found.append(Occasion("spring_festival", lunar_to_solar(year, 1, 1)))
         if rules.mid_autumn:
-            found.append(Occasion("mid_autumn", _lunar_to_solar(year, 8, 15)))
+            found.append(Occasion("mid_autumn", lunar_to_solar(year, 8, 15)))
         found += [Occasion("holiday", holiday_start(code, year), code=code) for code in rules.holidays]
     return sorted((o for o in set(found) if start <= o.on <= end), key=lambda o: (o.on, o.kind, o.code))

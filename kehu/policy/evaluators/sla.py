@@ -3,7 +3,8 @@ how far up the escalation chain it has gone. Pure: no database, no clock; every 
 
 A clock runs on a calendar. ``24x7`` counts every second. ``working`` counts working hours (the policy's
 ``workday_start_hour``–``workday_end_hour``, Asia/Shanghai) on China's working days as the chinese_calendar
-package publishes them: Monday to Friday, minus statutory holidays, plus the adjusted working weekends (调休).
+package publishes them: Monday to Friday, minus statutory holidays, plus the adjusted working weekends (调休);
+for a year not yet published, a provisional calendar of the statutory rules (kehu/policy/evaluators/workdays.py).
 Pauses (waiting on the customer) stop the clock: time inside a pause never counts. A clock that runs out
 exactly at the end of a working day is due then, not at the next morning's start.
 """
@@ -14,10 +15,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-import chinese_calendar
 from django.utils.translation import gettext as _
 
 from kehu.policy.evaluators.base import SHANGHAI, Decision
+from kehu.policy.evaluators.workdays import is_workday
 from kehu.policy.schemas import SLA_CALENDARS, EscalationStep, SlaRules
 
 ON_TRACK, DUE_SOON, BREACHED = "on_track", "due_soon", "breached"
@@ -49,17 +50,10 @@ class Calendar:
             midnight = dt.datetime.combine(day, dt.time(), SHANGHAI)
             if self.kind == "24x7":
                 yield midnight, midnight + dt.timedelta(days=1)
-            elif _is_workday(day):
+            elif is_workday(day):
                 yield midnight + dt.timedelta(hours=self.start_hour), midnight + dt.timedelta(hours=self.end_hour)
             day += dt.timedelta(days=1)
         raise ValueError("SLA budget does not fit the calendar within three years")
-
-
-def _is_workday(day: dt.date) -> bool:
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:  # the package publishes each year once the State Council announces it
-        raise ValueError(f"chinese_calendar has no working calendar for {day.year}; update the package") from None
 
 
 def _aware(*moments: dt.datetime) -> None:
