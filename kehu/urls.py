@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api.urls),
     path("customers/io/", include("kehu.customers.urls_io")),
+    path("service/analysis/", include("kehu.service.urls_analysis")),
 ]
 
 handler400 = "kehu.web.views.bad_request"

@@ -9,3 +9,6 @@ class ServiceConfig(AppConfig):
 
     def ready(self):
         from kehu.service import actions, permissions  # noqa: F401 (audit codes, permission codes)
+        from kehu.service import views_analysis
+
+        views_analysis.ready()  # the analysis pages in the navigation (SVC-9, SVC-3, FB-2)
