@@ -28,6 +28,7 @@ from kehu.org.api_auth import ApiTokenAuth, docs_access
 from kehu.org.api_handover import check_router as handover_check_router
 from kehu.org.api_handover import router as handover_router
 from kehu.policy.api import router as policy_router
+from kehu.service.api_kb import commitments_router, handbook_router, problems_router
 
 
 class KehuAPI(NinjaAPI):
@@ -74,3 +75,6 @@ api.add_router("/care-tasks", care_router)
 api.add_router("/events", events_router)
 api.add_router("/followups", followups_router)
 api.add_router("/tasks", tasks_router)
+api.add_router("/service-commitments", commitments_router)
+api.add_router("/handbook-articles", handbook_router)
+api.add_router("/policy-problems", problems_router)

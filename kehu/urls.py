@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("customers/io/", include("kehu.customers.urls_io")),
     path("service/analysis/", include("kehu.service.urls_analysis")),
+    path("service/", include("kehu.service.urls_kb")),
 ]
 
 handler400 = "kehu.web.views.bad_request"

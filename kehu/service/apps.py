@@ -10,5 +10,7 @@ class ServiceConfig(AppConfig):
     def ready(self):
         from kehu.service import actions, permissions  # noqa: F401 (audit codes, permission codes)
         from kehu.service import views_analysis
+        from kehu.service.apps_kb import ready as kb_ready
 
+        kb_ready()
         views_analysis.ready()  # the analysis pages in the navigation (SVC-9, SVC-3, FB-2)
