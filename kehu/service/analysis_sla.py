@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 
 from kehu.core import clock
 from kehu.org.access import require_permission
+from kehu.policy.models import PolicyVersion
+from kehu.service import commitments
 from kehu.service import permissions as perms
 from kehu.service.analysis import hours, opened_in, queue_link
 from kehu.service.analysis_periods import Period
@@ -198,21 +200,6 @@ def totals(user, period: Period, *, kind: str = "", now: dt.datetime | None = No
     return SlaFigure(**{name: row[name] or (0 if name in _COUNTS else None) for name in _SUMMED})
 
 
-MET, MISSED, PENDING = "met", "missed", "pending"
-
-
-def against(opened: dt.datetime, done: dt.datetime | None, limit_hours: int | None, now: dt.datetime) -> str | None:
-    """One clock of a service commitment (SVC-6): met, missed or still pending; None when the commitment sets
-    no limit for it. The commitment's hours are wall-clock hours from opening: what was promised to the
-    customer, not the internal SLA calendar."""
-    if limit_hours is None:
-        return None
-    limit = opened + dt.timedelta(hours=limit_hours)
-    if done is not None:
-        return MET if done <= limit else MISSED
-    return MISSED if now > limit else PENDING
-
-
 @dataclass(frozen=True)
 class CommitmentFigure:
     """One customer's tickets opened in the period under a service commitment, measured against it."""
@@ -236,22 +223,23 @@ class CommitmentFigure:
 
 def commitment_compliance(user, period: Period, *, kind: str = "", now: dt.datetime | None = None
                           ) -> list[CommitmentFigure]:
-    """Per customer with a commitment: its tickets of the period that met the commitment's response and
-    resolution hours (one query; the tickets under a commitment are few, so they are measured here)."""
+    """Per customer with a commitment: how many of its tickets opened in the period kept the commitment's
+    response and resolution hours (kehu.service.commitments.measure: the hours counted on the ticket's SLA
+    calendar, waiting on the customer excluded). Two queries: the tickets under a commitment are few."""
     require_permission(user, perms.ANALYSIS_VIEW)
     now = now or clock.now()
+    tickets = list(opened_in(user, period, kind=kind).filter(commitment__isnull=False)
+                   .select_related("commitment", "customer"))
+    versions = PolicyVersion.objects.in_bulk({ticket.policy_version_id for ticket in tickets})
     counts: dict[int, dict] = {}
-    rows = (opened_in(user, period, kind=kind).filter(commitment__isnull=False)
-            .values_list("customer_id", "customer__name", "opened_at", "first_response_at", "resolved_at",
-                         "commitment__response_hours", "commitment__resolution_hours"))
-    for customer_id, name, opened, responded, resolved, response_hours, resolution_hours in rows:
-        tally = counts.setdefault(customer_id, {"label": name, "tickets": 0, "response_met": 0, "response_missed": 0,
-                                                "resolution_met": 0, "resolution_missed": 0})
+    for ticket in tickets:
+        ticket.policy_version = versions[ticket.policy_version_id]  # parsed once a version, not once a ticket
+        result = commitments.measure(ticket, now)
+        tally = counts.setdefault(ticket.customer_id, {"label": ticket.customer.name, "tickets": 0})
         tally["tickets"] += 1
-        for clock_name, done, limit in (("response", responded, response_hours),
-                                        ("resolution", resolved, resolution_hours)):
-            outcome = against(opened, done, limit, now)
-            if outcome in (MET, MISSED):
-                tally[f"{clock_name}_{outcome}"] += 1
+        for name, promise in (("response", result.response), ("resolution", result.resolution)):
+            if promise is not None and promise.state != commitments.PENDING:
+                key = f"{name}_{promise.state}"
+                tally[key] = tally.get(key, 0) + 1
     return sorted((CommitmentFigure(key, **tally) for key, tally in counts.items()),
                   key=lambda row: (-row.tickets, row.label))
