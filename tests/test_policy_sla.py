@@ -55,7 +55,15 @@ def test_working_hours_come_from_the_policy():
     calendar = Calendar.of(rules, "medium")
     assert calendar == Calendar("working", 8, 17)
     assert sla.deadline(at(11, 13, 16), 2 * H, calendar) == at(11, 16, 9)
-    assert Calendar.of(rules, "urgent") == Calendar("24x7", 8, 17)
+    around_the_clock = _urgent_24x7(rules)
+    assert Calendar.of(around_the_clock, "urgent") == Calendar("24x7", 8, 17)
+
+
+def _urgent_24x7(rules: schemas.SlaRules) -> schemas.SlaRules:
+    # Every priority runs on the working calendar by default (so a complaint's clock skips National Day,
+    # the issue-6 done-when); these tests set the 24×7 clock on urgent the way a company would.
+    urgent = rules.targets["urgent"].model_copy(update={"calendar": "24x7"})
+    return rules.model_copy(update={"targets": {**rules.targets, "urgent": urgent}})
 
 
 def test_a_pause_spanning_a_weekend_extends_the_deadline_by_the_counted_time_it_covers():
@@ -121,8 +129,11 @@ def test_the_resolution_clock_of_the_default_policy_records_its_version():
     assert (clock.state, clock.escalated_to, clock.policy_version) == (ON_TRACK, None, 3)
     with translation.override("zh-hans"):
         assert clock.reason == "应于 2026-10-13 17:00 前解决"
-    late = sla.resolution_clock(rules, "urgent", opened=at(9, 30, 17), now=at(10, 2, 17), version=3)
+    late = sla.resolution_clock(_urgent_24x7(rules), "urgent", opened=at(9, 30, 17), now=at(10, 2, 17), version=3)
     assert (late.due, late.state, late.escalated_to) == (at(10, 1, 17), BREACHED, "marketing_vp")
+    # on the default working calendar the same 24 hours skip the holiday: Sep 30 1 h, Oct 8–9 18 h, Oct 10 9–14
+    waiting = sla.resolution_clock(rules, "urgent", opened=at(9, 30, 17), now=at(10, 2, 17), version=3)
+    assert (waiting.due, waiting.state, waiting.escalated_to) == (at(10, 10, 14), ON_TRACK, None)
 
 
 def test_the_first_response_clock_of_a_medium_ticket_skips_national_day():
@@ -149,7 +160,10 @@ def test_naive_datetimes_and_years_the_package_does_not_know_are_refused():
 def test_default_sla_rules():
     r = schemas.PolicyRules.model_validate(DEFAULT_RULES).sla
     assert {p: (t.first_response_hours, t.resolution_hours, t.calendar) for p, t in r.targets.items()} == {
-        "urgent": (24, 24, "24x7"), "high": (24, 48, "24x7"), "medium": (24, 45, "working"), "low": (24, 90, "working")}
+        # Every priority on the working calendar (it used to be 24x7 for urgent and high): issue 6's strategic
+        # complaint clock must skip the National Day holiday by default.
+        "urgent": (24, 24, "working"), "high": (24, 48, "working"), "medium": (24, 45, "working"),
+        "low": (24, 90, "working")}
     assert (r.workday_start_hour, r.workday_end_hour, r.breach_warning_percent, r.due_soon_hours) == (9, 18, 80, None)
     assert r.auto_close_days == 7
     assert [(s.to, s.after_hours) for s in r.escalation] == [("owner", 0), ("manager", 4), ("marketing_vp", 24)]
@@ -192,7 +206,7 @@ def test_the_policy_page_shows_the_calendar_hours_and_escalation_chain():
         table = next(t for t in display.tables(rules, {"marketing_vp": "营销副总"}) if t.name == "sla")
     rows = {row.path: row for row in table.rows}
     assert rows["sla.targets.medium.calendar"].value == "工作日历（法定节假日与调休）"
-    assert rows["sla.targets.urgent.calendar"].value == "全天候（24×7）"
+    assert rows["sla.targets.urgent.calendar"].value == "工作日历（法定节假日与调休）"  # the default since issue 6
     assert rows["sla.workday_start_hour"].value == "9 时"
     assert rows["sla.escalation.1.to"].value == "直属上级"
     assert rows["sla.escalation.2.to"].value == "营销副总"

@@ -8,6 +8,7 @@ class ServiceConfig(AppConfig):
     verbose_name = _("服务与投诉")
 
     def ready(self):
+        import kehu.service.timeline  # noqa: F401 (registers tickets on the customer timeline)
         from kehu.service import actions, permissions  # noqa: F401 (audit codes, permission codes)
         from kehu.service import views_analysis
         from kehu.service.apps_kb import ready as kb_ready
