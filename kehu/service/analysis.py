@@ -136,13 +136,14 @@ def complaint_analysis(user, period: Period, *, kind: str = "") -> Analysis:
     result = Analysis(period, previous, kind)
     rows, current, before = _both(user, period, previous, kind)
     totals = rows.aggregate(
-        total=Count("pk", filter=current), previous=Count("pk", filter=before),
-        repeat=Count("pk", filter=current & Q(repeat=True)), previous_repeat=Count("pk", filter=before & Q(repeat=True)),
-        without_customer=Count("pk", filter=current & Q(customer__isnull=True)),
-        without_cause=Count("pk", filter=current & Q(cause="")))
-    result.total, result.previous_total = totals["total"], totals["previous"]
-    result.repeat, result.previous_repeat = totals["repeat"], totals["previous_repeat"]
-    result.without_customer, result.without_cause = totals["without_customer"], totals["without_cause"]
+        n_total=Count("pk", filter=current), n_previous=Count("pk", filter=before),
+        n_repeat=Count("pk", filter=current & Q(repeat=True)),
+        n_previous_repeat=Count("pk", filter=before & Q(repeat=True)),
+        n_without_customer=Count("pk", filter=current & Q(customer__isnull=True)),
+        n_without_cause=Count("pk", filter=current & Q(cause="")))
+    result.total, result.previous_total = totals["n_total"], totals["n_previous"]
+    result.repeat, result.previous_repeat = totals["n_repeat"], totals["n_previous_repeat"]
+    result.without_customer, result.without_cause = totals["n_without_customer"], totals["n_without_cause"]
     if result.total or result.previous_total:
         _breakdowns(result, rows, current, before, kind)
     result.by_month = by_month(user, period, kind=kind)

@@ -2,7 +2,6 @@
 POL-3, PERF-1, FB-2): the figures of the analysis pages, in the caller's scope, for one period chosen as on
 the pages (``month=2026-10``, ``quarter=2026-Q4`` or ``start=…&end=…``; default this month)."""
 
-from __future__ import annotations
 
 import datetime as dt
 
