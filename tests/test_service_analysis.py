@@ -266,3 +266,31 @@ def test_page_query_budget(figures, client, login, django_assert_max_num_queries
         assert client.get(reverse("service_analysis:sla"), {"month": "2026-10"}).status_code == 200
     with django_assert_max_num_queries(16):
         assert client.get(reverse("service_analysis:satisfaction"), {"month": "2026-10"}).status_code == 200
+
+
+@pytest.mark.req("POL-3")
+def test_the_monthly_review_report_on_the_command_line(figures, make_user):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("service_report", month="2026-10", user=figures[0].username, stdout=out)
+    text = out.getvalue()
+    assert "服务与投诉月度报告：2026年10月（上期：2026年9月；数据范围：刘经理）" in text
+    assert "受理工单 6 张（上期 2），重复投诉 1 张。" in text
+    assert "投诉按时响应率（制度执行）：33.3%（上期 100.0%）" in text
+    assert "回访 3 张，平均 3.67 分，满意率 66.7%；待回访 1 张。" in text
+    assert any(line.startswith("张销售") and "50.0%" in line for line in text.splitlines())
+    assert "外部门" not in text
+    make_user(roles.GENERAL_MANAGER, full_name="总经理甲")
+    english = StringIO()
+    call_command("service_report", month="2026-10", language="en", stdout=english)
+    assert "data scope of 总经理甲" in english.getvalue() and "1. Complaint analysis" in english.getvalue()
+    assert "7 tickets opened" in english.getvalue()  # the whole company: the outsider's ticket as well
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="2026-10"):
+        call_command("service_report", month="10/2026", user=figures[0].username, stdout=StringIO())
+    with pytest.raises(CommandError):
+        call_command("service_report", month="2026-10", user=figures[1].username, stdout=StringIO())

@@ -26,7 +26,7 @@ def ready() -> None:
     from kehu.web import navigation
     from kehu.web.navigation import NavItem
 
-    navigation.add(NavItem(_("工单"), _("投诉分析"), "service_analysis:complaints", perms.ANALYSIS_VIEW))
+    navigation.add(NavItem(_("服务与投诉"), _("投诉分析"), "service_analysis:complaints", perms.ANALYSIS_VIEW))
 
 
 def _page(request, tab: str, template: str, compute) -> object:

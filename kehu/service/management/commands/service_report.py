@@ -89,14 +89,16 @@ def report(user, period) -> list[str]:
               _("受理工单 %(n)s 张（上期 %(p)s），重复投诉 %(r)s 张。") % {
                   "n": found.total, "p": found.previous_total, "r": found.repeat}, ""]
     count_headers = [_("本期"), _("上期")]
-    for title, rows in ((_("按分类"), found.by_category), (_("按类型"), found.by_kind), (_("按渠道"), found.by_channel),
-                        (_("原因（前十）"), found.by_cause), (_("产品（前十）"), found.by_product),
-                        (_("客户（前十）"), found.by_customer)):
+    for title, heading, rows in ((_("按分类"), _("分类"), found.by_category), (_("按类型"), _("类型"), found.by_kind),
+                                 (_("按渠道"), _("渠道"), found.by_channel),
+                                 (_("原因（前十）"), _("原因分析"), found.by_cause),
+                                 (_("产品（前十）"), _("产品"), found.by_product),
+                                 (_("客户（前十）"), _("客户"), found.by_customer)):
         if rows:
-            lines += [title, *table(["", *count_headers], [[r.label, r.count, r.previous] for r in rows]), ""]
+            lines += [title, *table([heading, *count_headers], [[r.label, r.count, r.previous] for r in rows]), ""]
     if found.repeat_customers:
         lines += [_("本期内多次反映的客户"),
-                  *table(["", _("工单")], [[r.label, r.count] for r in found.repeat_customers]), ""]
+                  *table([_("客户"), _("工单")], [[r.label, r.count] for r in found.repeat_customers]), ""]
     if found.handling:
         lines += [_("处理时长（受理至解决）"), *table(
             [_("类型"), _("已解决"), _("平均（小时）"), _("中位数（小时）")],
