@@ -16,21 +16,21 @@ group together. Tickets without a cause (not yet resolved) are counted apart.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Trim, TruncMonth
+from django.db.models.functions import Trim
 from django.utils.translation import gettext as _
 
 from kehu.core.i18n import pick
 from kehu.org.access import require_permission
-from kehu.policy.evaluators.base import SHANGHAI
 from kehu.service import permissions as perms
 from kehu.service import selectors
-from kehu.service.analysis_periods import MONTH, Period, month
+from kehu.service.analysis_periods import MONTH, Period, midnight, month
 from kehu.service.models import Channel, TicketKind
 
 TOP = 10  # rows shown of the long-tailed dimensions (cause, product, customer)
@@ -179,18 +179,24 @@ def _breakdowns(result: Analysis, rows: QuerySet, current: Q, before: Q, kind: s
 
 def by_month(user, period: Period, *, kind: str = "", months: int = 12) -> list[Row]:
     """Tickets opened per month over the ``months`` months ending with the one holding the period's end (the
-    trend), in one query."""
+    trend), in one query: a filtered count per month over an index range, not a month function applied to
+    every row (on SQLite that is a Python call per row: 2.3 s on 100,000 tickets)."""
     starts = period.months(months)
-    window = Period(MONTH, starts[0], month(period.end).end)
-    counted = {month_start_of(r["month"]): r["n"]
-               for r in opened_in(user, window, kind=kind).annotate(month=TruncMonth("opened_at", tzinfo=SHANGHAI))
-               .values("month").annotate(n=Count("pk")).order_by()}
-    return [Row(start, f"{start:%Y-%m}", counted.get(start, 0)) for start in starts]
+    counted = opened_in(user, Period(MONTH, starts[0], month(period.end).end), kind=kind).aggregate(
+        **month_counts(starts, "opened_at"))
+    return [Row(start, f"{start:%Y-%m}", counted[f"m{n}"]) for n, start in enumerate(starts)]
 
 
-def month_start_of(value) -> dt.date:
-    """A TruncMonth value as the first day of the month (a datetime on PostgreSQL, a date-like one on SQLite)."""
-    return value.astimezone(SHANGHAI).date() if isinstance(value, dt.datetime) else value
+def month_counts(starts: list[dt.date], moment: str, **extra) -> dict:
+    """``m0``…``mN``: a count of the rows whose ``moment`` falls in each month starting at ``starts``;
+    ``extra`` adds more aggregates per month, named ``<name><n>`` (each a function of the month's condition)."""
+    bounds = [*starts, month(starts[-1]).end + dt.timedelta(days=1)]
+    aggregates = {}
+    for n, (first, after) in enumerate(itertools.pairwise(bounds)):
+        inside = Q(**{f"{moment}__gte": midnight(first), f"{moment}__lt": midnight(after)})
+        aggregates[f"m{n}"] = Count("pk", filter=inside)
+        aggregates.update({f"{name}{n}": make(inside) for name, make in extra.items()})
+    return aggregates
 
 
 def handling_times(user, period: Period, *, kind: str = "") -> list[Handling]:

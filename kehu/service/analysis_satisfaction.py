@@ -9,14 +9,12 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from kehu.org.access import require_permission
-from kehu.policy.evaluators.base import SHANGHAI
 from kehu.service import permissions as perms
 from kehu.service import selectors
-from kehu.service.analysis import month_start_of, queue_link
+from kehu.service.analysis import month_counts, queue_link
 from kehu.service.analysis_periods import MONTH, Period, month
 from kehu.service.analysis_sla import PERSON, TEAM, share
 from kehu.service.models import Status
@@ -98,11 +96,11 @@ def satisfaction(user, period: Period, *, months: int = 12) -> Satisfaction:
     result.distribution = [(score, counted.get(score, 0)) for score in SCALE]
     result.teams, result.people = _grouped(user, period, TEAM), _grouped(user, period, PERSON)
     starts = period.months(months)
-    trend = {month_start_of(r["month"]): r for r in rated_in(user, Period(MONTH, starts[0], month(period.end).end))
-             .annotate(month=TruncMonth("rated_at", tzinfo=SHANGHAI)).values("month").annotate(**_MEASURES).order_by()}
-    result.by_month = [Rated(start, f"{start:%Y-%m}", trend.get(start, {}).get("rated", 0),
-                             trend.get(start, {}).get("satisfied", 0), _average(trend.get(start, {}).get("average")))
-                       for start in starts]
+    trend = rated_in(user, Period(MONTH, starts[0], month(period.end).end)).aggregate(**month_counts(
+        starts, "rated_at", satisfied=lambda inside: Count("pk", filter=inside & Q(satisfaction__gte=SATISFIED)),
+        average=lambda inside: Avg("satisfaction", filter=inside)))
+    result.by_month = [Rated(start, f"{start:%Y-%m}", trend[f"m{n}"], trend[f"satisfied{n}"],
+                             _average(trend[f"average{n}"])) for n, start in enumerate(starts)]
     unrated = owed(user)
     result.owed = unrated.count()
     result.owed_oldest = list(unrated[:OWED_SHOWN])
