@@ -66,7 +66,7 @@ def test_transfer_moves_owner_department_history_and_audit_and_keeps_the_old_own
                                          reason="区域调整", keep_as_team_member=True)
     customer.refresh_from_db()
     assert (customer.owner, customer.department, customer.pool) == (receiver, receiver.department, None)
-    assert result.count == 1 and result.carried == {"contacts": 1}
+    assert result.count == 1 and result.carried["contacts"] == 1
     # The receiver's own membership ended; the old owner stays on, read-write.
     assert list(TeamMember.objects.filter(customer=customer).values_list("user", "access")) == [
         (sales.pk, TeamMember.WRITE)]

@@ -362,3 +362,66 @@ def test_the_queue_reads_a_fixed_number_of_queries(service, sales, django_assert
         rows = [(t.customer.name, t.category.name, t.responsible.full_name, t.department) for t in
                 selectors.queue(fresh)[:50]]
     assert len(rows) == 50
+
+
+def _all_pairs():
+    return [(start, to) for start in Status.values for to in Status.values if start != to]
+
+
+def _ready(ticket, status):
+    """The ticket put in ``status`` as the workflow would leave it there."""
+    values = {"status": status}
+    if status in (Status.RESOLVED, Status.CLOSED):
+        values.update(resolved_at=T0, cause="原因", solution="方案")
+    if status == Status.WAITING:
+        values["pauses"] = [[T0.isoformat(), None]]
+    Ticket.objects.filter(pk=ticket.pk).update(**values)
+    ticket.refresh_from_db()
+    return ticket
+
+
+@pytest.mark.req("SVC-4")
+@pytest.mark.parametrize(("start", "to"), _all_pairs())
+def test_every_pair_of_statuses_is_allowed_exactly_when_the_workflow_says(service, customer, start, to):
+    ticket = _ready(open_ticket(service, customer=customer), start)
+    extra = {"cause": "原因", "solution": "方案", "by_customer": True}
+    if workflow.allowed(start, to):
+        moved = move(service, ticket, to, when=T0 + dt.timedelta(hours=1), **extra)
+        assert moved.status == to
+        assert TicketEvent.objects.filter(ticket=ticket, action="transition", from_status=start, to_status=to).exists()
+        assert AuditEntry.objects.get(action=actions.TICKET_TRANSITION).data["to"] == to
+    else:
+        with pytest.raises(Conflict):
+            move(service, ticket, to, when=T0 + dt.timedelta(hours=1), **extra)
+        assert Ticket.objects.get(pk=ticket.pk).status == start
+
+
+@pytest.mark.req("SVC-4")
+def test_handling_needs_the_permission_and_the_system_may_close(service, customer, make_user):
+    ticket = open_ticket(service, customer=customer)
+    assert Notification.objects.get(recipient=customer.owner, kind="ticket").title.startswith("新工单")
+    with pytest.raises(PermissionDenied):
+        move(make_user(roles.GENERAL_MANAGER), ticket, Status.IN_PROGRESS)
+    ticket = _ready(ticket, Status.RESOLVED)
+    closed = move(None, ticket, Status.CLOSED, when=T0 + dt.timedelta(days=8))  # the auto-close sweep
+    assert (closed.status, closed.closed_by_customer) == (Status.CLOSED, False)
+    assert TicketEvent.objects.get(ticket=ticket, to_status=Status.CLOSED).by is None
+
+
+@pytest.mark.req("SVC-4")
+def test_reading_tickets_needs_the_permission(service, customer, make_user):
+    open_ticket(service, customer=customer)
+    with pytest.raises(PermissionDenied):
+        selectors.tickets_visible(make_user(roles.AUDIT_ADMIN))
+
+
+@pytest.mark.req("SVC-4")
+def test_the_customer_timeline_reads_every_tickets_steps_in_its_one_query(service, customer, sales,
+                                                                         django_assert_num_queries):
+    for i in range(5):
+        ticket = open_ticket(service, customer=customer, when=T0 + dt.timedelta(hours=i))
+        move(service, ticket, Status.IN_PROGRESS, when=T0 + dt.timedelta(hours=i, minutes=30))
+    with django_assert_num_queries(1):
+        events = [event for event in timeline.events_for(customer, sales) if event.kind == "ticket"]
+    assert len(events) == 10
+    assert events[0].title.endswith("改为“处理中”") and events[0].actor_name == service.full_name

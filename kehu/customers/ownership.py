@@ -16,7 +16,8 @@ opportunities, contracts, open tickets, …) are re-pointed by a *carrier* their
 
 A carrier is ``carrier(*, customer_ids, to_owner, actor) -> int``: it gives the rows of ONE relation
 belonging to ``customer_ids`` to ``to_owner`` (set-based) and returns how many it moved; the counts end
-up in the operation's result (a handover record lists them).
+up in the operation's result (a handover record lists them). Carriers run before the customer rows change
+hands, so a carrier can still tell the old owner's rows from others (``customer__owner``).
 """
 
 from __future__ import annotations
@@ -185,6 +186,7 @@ def customer_transfer(*, actor, customers, to_owner, reason: str, keep_as_team_m
         if already is not None:
             raise Conflict("already_owner", _("客户“%(name)s”的负责人已是%(owner)s。") % {
                 "name": already, "owner": to_owner.full_name or to_owner.username}, field="to_owner")
+        moved = carry_all(customer_ids=chunk, to_owner=to_owner, actor=actor)  # before: carriers see the old owner
         Customer._base_manager.filter(pk__in=chunk).update(
             owner=to_owner, pool=None, department_id=to_owner.department_id, received_at=now, updated_at=now)
         TeamMember.objects.filter(customer_id__in=chunk, user=to_owner).delete()
@@ -192,7 +194,6 @@ def customer_transfer(*, actor, customers, to_owner, reason: str, keep_as_team_m
             TeamMember.objects.bulk_create(
                 [TeamMember(customer_id=pk, user_id=owner_id, access=TeamMember.WRITE, added_by=actor, added_at=now)
                  for pk, owner_id, _pool, _name in rows if owner_id], ignore_conflicts=True)
-        moved = carry_all(customer_ids=chunk, to_owner=to_owner, actor=actor)
         for name, count in moved.items():
             carried[name] = carried.get(name, 0) + count
         _record(actor=actor, kind=kind, rows=rows, batch=batch, now=now, reason=reason, to_owner=to_owner,

@@ -54,15 +54,19 @@ class FollowUp(models.Model):
 
 # --- tasks -------------------------------------------------------------------------------------------
 # A task's kind is a short code; apps add theirs (with a label) from AppConfig.ready() or at import.
-# The kinds a follow-up answers close when one is recorded for the task's customer (REL-4).
+# The kinds a follow-up answers close when one is recorded for the task's customer (REL-4). A kind done
+# on a page of its own (a service callback's rating form) names it: ``url(task) -> str``, linked from my day.
 TASK_KINDS: dict[str, object] = {}
 CLOSED_BY_FOLLOWUP: set[str] = set()
+TASK_URLS: dict[str, object] = {}
 
 
-def register_task_kind(code: str, label, *, closed_by_followup: bool = False) -> str:
+def register_task_kind(code: str, label, *, closed_by_followup: bool = False, url=None) -> str:
     TASK_KINDS[code] = label
     if closed_by_followup:
         CLOSED_BY_FOLLOWUP.add(code)
+    if url is not None:
+        TASK_URLS[code] = url
     return code
 
 

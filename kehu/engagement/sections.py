@@ -18,7 +18,7 @@ from kehu.customers import selectors as customer_selectors
 from kehu.customers.models import Customer
 from kehu.engagement import myday, selectors
 from kehu.engagement import permissions as perms
-from kehu.engagement.models import FOLLOW_UP, Task, TaskStatus
+from kehu.engagement.models import FOLLOW_UP, TASK_URLS, Task, TaskStatus
 from kehu.policy.selectors import version_in_force
 
 ROWS = 10  # rows a section shows; its count says how many there are
@@ -39,9 +39,13 @@ def _task_rows(user, today, follow_ups: bool):
     record = user.has_permission(perms.FOLLOWUP_RECORD)
 
     def row(task):
-        # A customer's task opens the follow-up form (recording one closes the task).
-        url = reverse("engagement:followup_new" if record else "customers:detail",
-                      args=[task.customer_id]) if task.customer_id else ""
+        # A kind with a page of its own opens it; else a customer's task opens the follow-up form (recording
+        # one closes the task).
+        if task.kind in TASK_URLS:
+            url = TASK_URLS[task.kind](task)
+        else:
+            url = reverse("engagement:followup_new" if record else "customers:detail",
+                          args=[task.customer_id]) if task.customer_id else ""
         return myday.MyDayRow(title=task.title, detail=task.customer.name if task.customer else task.kind_label,
                               url=url, due=task.due_date, overdue=task.due_date < today,
                               done_url=reverse("engagement:task_done", args=[task.pk]))

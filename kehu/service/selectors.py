@@ -11,6 +11,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from kehu.core import clock
+from kehu.org.access import require_permission
+from kehu.service import permissions as perms
 from kehu.service import sla
 from kehu.service.models import OPEN_STATUSES, Status, Ticket
 
@@ -24,7 +26,9 @@ def ticket_url(pk) -> str:
 
 
 def tickets_visible(user) -> QuerySet:
-    """Every ticket ``user`` may see, with what a list row shows loaded in the same query."""
+    """Every ticket ``user`` may see, with what a list row shows loaded in the same query; PermissionDenied
+    without the permission to view tickets."""
+    require_permission(user, perms.TICKET_VIEW)
     return (Ticket.objects.visible_to(user)
             .select_related("customer", "category", "responsible", "department"))
 

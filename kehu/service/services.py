@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from kehu.compliance import audit
 from kehu.core import clock
 from kehu.core.errors import Conflict, DomainError
+from kehu.core.i18n import join_list
 from kehu.core.validators.email import validate_email
 from kehu.core.validators.phone import validate_mobile, validate_phone
 from kehu.engagement.notify import notify
@@ -25,7 +26,7 @@ from kehu.org.access import require_permission
 from kehu.policy.evaluators import service as rules_of_service
 from kehu.policy.evaluators.base import SHANGHAI
 from kehu.policy.selectors import tier_names, version_in_force
-from kehu.service import actions, numbers, routing, sla, workflow
+from kehu.service import actions, callbacks, numbers, routing, sla, workflow
 from kehu.service import permissions as perms
 from kehu.service.models import (
     PRIORITY_RANK,
@@ -53,7 +54,7 @@ def _require(actor, code: str) -> None:
 def _choice(value: str, choices, field: str, label: str) -> str:
     if value not in choices.values:
         raise DomainError(f"ticket_{field}_invalid", _("%(label)s必须是以下之一：%(values)s") % {
-            "label": label, "values": "、".join(str(c.label) for c in choices)}, field=field)
+            "label": label, "values": join_list(str(c.label) for c in choices)}, field=field)
     return value
 
 
@@ -98,6 +99,26 @@ def _category(category):
     return category
 
 
+# How each registered field is checked and cleaned, for ticket_open and ticket_update alike.
+CLEANERS = {
+    "kind": lambda v: _choice(v, TicketKind, "kind", _("类型")),
+    "channel": lambda v: _choice(v, Channel, "channel", _("渠道")),
+    "severity": lambda v: _choice(v, Severity, "severity", _("严重程度")),
+    "title": lambda v: _text(v, "title", _("标题"), limit=TITLE_MAX),
+    "description": lambda v: _text(v, "description", _("问题描述")),
+    "product": lambda v: _text(v, "product", _("产品"), required=False, limit=100),
+    "category": _category,
+    "reporter_name": lambda v: _text(v, "reporter_name", _("反映人"), required=False, limit=50),
+    "reporter_company": lambda v: _text(v, "reporter_company", _("反映人单位"), required=False, limit=200),
+    "reporter_phone": _phone,
+    "reporter_email": _email,
+}
+
+
+def _cleaned(**fields) -> dict:
+    return {name: CLEANERS[name](value) for name, value in fields.items()}
+
+
 # --- what the policy decides ----------------------------------------------------------------------
 def _classify(ticket: Ticket, version) -> None:
     """Priority, strategic and handle-first of ``ticket`` (not saved) from its tier and severity (SVC-2, SVC-5)."""
@@ -132,7 +153,9 @@ def _is_repeat(ticket: Ticket, window_days: int) -> bool:
 
 # --- shared steps ---------------------------------------------------------------------------------
 def _lock(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("policy_version", "commitment").get(pk=ticket.pk)
+    # Only the ticket row is locked: the commitment is an outer join, which PostgreSQL cannot lock.
+    return (Ticket.objects.select_for_update(of=("self",)).select_related("policy_version", "commitment")
+            .get(pk=ticket.pk))
 
 
 def _staff(actor):
@@ -165,17 +188,10 @@ def ticket_open(*, actor, kind: str, channel: str, title: str, description: str,
     if responsible is not None and responsible != actor:
         _require(actor, perms.TICKET_ASSIGN)
     now = clock.now()
-    ticket = Ticket(
-        kind=_choice(kind, TicketKind, "kind", _("类型")), channel=_choice(channel, Channel, "channel", _("渠道")),
-        severity=_choice(severity, Severity, "severity", _("严重程度")),
-        title=_text(title, "title", _("标题"), limit=TITLE_MAX), description=_text(description, "description",
-                                                                                  _("问题描述")),
-        product=_text(product, "product", _("产品"), required=False, limit=100), customer=customer,
-        category=_category(category), reporter_name=_text(reporter_name, "reporter_name", _("反映人"),
-                                                           required=False, limit=50),
-        reporter_company=_text(reporter_company, "reporter_company", _("反映人单位"), required=False, limit=200),
-        reporter_phone=_phone(reporter_phone), reporter_email=_email(reporter_email), opened_at=now,
-        created_by=_staff(actor), updated_at=now)
+    ticket = Ticket(customer=customer, opened_at=now, created_by=_staff(actor), updated_at=now, **_cleaned(
+        kind=kind, channel=channel, severity=severity, title=title, description=description, product=product,
+        category=category, reporter_name=reporter_name, reporter_company=reporter_company,
+        reporter_phone=reporter_phone, reporter_email=reporter_email))
     if contact is not None and (customer is None or contact.customer_id != customer.pk):
         raise DomainError("ticket_contact_mismatch", _("联系人不属于该客户。"), field="contact")
     ticket.contact = contact
@@ -188,7 +204,7 @@ def ticket_open(*, actor, kind: str, channel: str, title: str, description: str,
     ticket.responsible = routing.responsible_for(given=responsible, category=category, customer=customer)
     ticket.department = routing.queue_for(category=category, customer=customer, responsible=ticket.responsible)
     ticket.commitment = _commitment_in_force(customer, clock.today())
-    sla.set_due_times(ticket, now)
+    sla.refresh(ticket, now)
     ticket.repeat = _is_repeat(ticket, version.section("service").repeat_window_days)
     ticket.number = numbers.new_number(lambda number: Ticket.objects.filter(number=number).exists())
     ticket.save(force_insert=True)
@@ -218,16 +234,8 @@ def ticket_update(*, actor, ticket: Ticket, **fields) -> Ticket:
     ticket = _lock(ticket)
     if not ticket.is_open:
         raise Conflict("ticket_not_open", _("工单已解决或关闭，不能修改；如需继续处理请重新打开。"))
-    cleaners = {
-        "title": lambda v: _text(v, "title", _("标题"), limit=TITLE_MAX),
-        "description": lambda v: _text(v, "description", _("问题描述")),
-        "product": lambda v: _text(v, "product", _("产品"), required=False, limit=100),
-        "severity": lambda v: _choice(v, Severity, "severity", _("严重程度")),
-        "category": _category,
-    }
     changed = {}
-    for name, value in fields.items():
-        value = cleaners[name](value)
+    for name, value in _cleaned(**fields).items():
         old = getattr(ticket, name)
         if old != value:
             changed[name] = [getattr(old, "pk", old), getattr(value, "pk", value)]
@@ -237,14 +245,14 @@ def ticket_update(*, actor, ticket: Ticket, **fields) -> Ticket:
     now = clock.now()
     if "severity" in changed:
         _classify(ticket, ticket.policy_version)
-        sla.set_due_times(ticket, now)
+        sla.refresh(ticket, now)
     if "category" in changed and ticket.category is not None and ticket.category.team_id:
         ticket.department = ticket.category.team
-    _save(ticket, now, *changed, "priority", "priority_rank", "strategic", "handle_first", "first_response_due",
-          "resolution_due", "department")
+    _save(ticket, now, *changed, "priority", "priority_rank", "strategic", "handle_first", *sla.REFRESHED,
+          "department")
     if "description" in changed:
         changed["description"] = None  # the text itself stays on the ticket, not in the audit trail
-    _event(ticket, actor, "update", note="、".join(str(Ticket._meta.get_field(name).verbose_name) for name in changed))
+    _event(ticket, actor, "update", note=join_list(str(Ticket._meta.get_field(name).verbose_name) for name in changed))
     audit.record(actor, actions.TICKET_UPDATE, ticket, {"changed": changed, "priority": ticket.priority})
     return ticket
 
@@ -305,7 +313,7 @@ def _refuse(ticket: Ticket, to: str) -> DomainError:
     allowed = workflow.available(ticket)
     return Conflict("ticket_transition_refused", _("工单状态为“%(status)s”，不能改为“%(to)s”（可改为：%(allowed)s）。") % {
         "status": names[ticket.status], "to": names.get(to, to),
-        "allowed": "、".join(str(names[s]) for s in allowed) or _("无")}, field="to")
+        "allowed": join_list(str(names[s]) for s in allowed) or _("无")}, field="to")
 
 
 def _enter_waiting(ticket: Ticket, now: dt.datetime) -> list[str]:
@@ -316,8 +324,7 @@ def _enter_waiting(ticket: Ticket, now: dt.datetime) -> list[str]:
 def _leave_waiting(ticket: Ticket, now: dt.datetime) -> list[str]:
     """Close the open pause and move the due times on by the counted time it covered."""
     ticket.pauses = [[start, end or now.isoformat()] for start, end in ticket.pauses]
-    sla.set_due_times(ticket, now)
-    return ["pauses", "first_response_due", "resolution_due"]
+    return ["pauses", *sla.refresh(ticket, now)]
 
 
 def _resolve(ticket: Ticket, now: dt.datetime, cause, solution) -> list[str]:
@@ -344,10 +351,7 @@ def _reopen(ticket: Ticket, now: dt.datetime) -> list[str]:
     ticket.resolved_at = ticket.closed_at = None
     ticket.closed_by_customer = False
     ticket.reopen_count += 1
-    sla.set_due_times(ticket, now)
-    ticket.sla_state = sla.clocks(ticket, now)[1].state
-    return ["pauses", "resolved_at", "closed_at", "closed_by_customer", "reopen_count", "first_response_due",
-            "resolution_due", "sla_state"]
+    return ["pauses", "resolved_at", "closed_at", "closed_by_customer", "reopen_count", *sla.refresh(ticket, now)]
 
 
 @transaction.atomic
@@ -380,6 +384,8 @@ def ticket_transition(*, actor, ticket: Ticket, to: str, note: str = "", cause=N
     ticket.status = to
     _save(ticket, now, *dict.fromkeys(fields))
     _event(ticket, actor, "transition", before=before, note=note, at=now)
+    if to == Status.CLOSED:
+        callbacks.on_closed(ticket)  # SVC-5: the proactive callback task
     audit.record(actor, actions.TICKET_TRANSITION, ticket, {
         "from": before, "to": to, "note": note, "by_customer": by_customer, "sla_state": ticket.sla_state,
         "resolution_due": ticket.resolution_due.isoformat()})

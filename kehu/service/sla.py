@@ -48,10 +48,16 @@ def clocks(ticket, now: dt.datetime) -> tuple[evaluator.SlaClock, evaluator.SlaC
             evaluator.clock(rules, ticket.priority, kind=evaluator.RESOLUTION, **facts))
 
 
-def set_due_times(ticket, now: dt.datetime) -> None:
-    """Store the due times of ``ticket`` (not saved)."""
+REFRESHED = ("first_response_due", "resolution_due", "sla_state")
+
+
+def refresh(ticket, now: dt.datetime) -> tuple[str, ...]:
+    """Set the due times of an open ``ticket`` and its resolution clock's state at ``now`` (not saved);
+    returns the fields set. The sweep keeps the state current between the ticket's own changes."""
     first, resolution = clocks(ticket, now)
     ticket.first_response_due, ticket.resolution_due = first.due, resolution.due
+    ticket.sla_state = resolution.state
+    return REFRESHED
 
 
 def met_or_breached(done_at: dt.datetime, due: dt.datetime) -> str:

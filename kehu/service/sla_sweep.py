@@ -1,0 +1,236 @@
+"""The SLA sweep (SVC-3), run every 15 minutes (kehu/service/tasks.py) and by ``kehu tickets_sweep``.
+
+For every open ticket whose clock runs (not waiting on the customer) it recomputes ``response_state`` and
+``sla_state`` from the stored due times with the SLA evaluator, under the rules of the ticket's own policy
+version; tells the responsible person once when a clock turns due soon; and, once a clock is breached,
+walks the escalation chain: ``escalated_to`` only ever moves up, each move with a TicketEvent, an audit
+entry and a notification to the people of every step reached (kehu/service/escalation.py says who).
+Then resolved tickets the customer left unconfirmed for the policy's ``auto_close_days`` close.
+
+Idempotent: what the last run stored is what a second run at the same instant computes, so it writes and
+sends nothing; every notification carries a key besides, so a concurrent run cannot send it twice.
+
+Cost: the open ids are read once, then CHUNK tickets at a time are locked and evaluated in memory; the
+people of the escalation steps come in per chunk (escalation.People) and the writes are bulk. Queries grow
+with the chunks and with what actually changed, never with the tickets merely checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kehu.compliance import audit
+from kehu.core import clock
+from kehu.engagement.notify import notify
+from kehu.policy.evaluators import sla
+from kehu.policy.evaluators.base import SHANGHAI
+from kehu.policy.models import PolicyVersion
+from kehu.service import actions, callbacks, escalation
+from kehu.service.models import OPEN_STATUSES, SlaState, Status, Ticket, TicketEvent
+from kehu.service.selectors import ticket_url
+
+CHUNK = 500
+RUNNING = [status for status in OPEN_STATUSES if status != Status.WAITING]  # waiting pauses every clock
+_FIELDS = ("id", "number", "title", "priority", "status", "responsible_id", "department_id", "policy_version_id",
+           "opened_at", "first_response_due", "first_response_at", "resolution_due", "pauses", "response_state",
+           "sla_state", "escalated_to", "escalated_at")
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    checked: int = 0
+    changed: int = 0  # tickets whose response or resolution state or escalation step changed
+    due_soon: int = 0  # tickets whose responsible person was told a clock is due soon
+    escalated: int = 0
+    auto_closed: int = 0
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.changed or self.escalated or self.auto_closed)
+
+
+class Rules:
+    """The ``sla`` section of each policy version the tickets opened under, each version read once."""
+
+    def __init__(self):
+        self._sections: dict[int, object] = {}
+        self.numbers: dict[int, int] = {}
+
+    def of(self, version_id: int):
+        if version_id not in self._sections:
+            version = PolicyVersion.objects.get(pk=version_id)
+            self._sections[version_id], self.numbers[version_id] = version.section("sla"), version.number
+        return self._sections[version_id]
+
+
+def _pauses(ticket, now: dt.datetime) -> list[sla.Interval]:
+    # A pause still open (a ticket just left waiting in another transaction) counts up to now.
+    return [(dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end) if end else now)
+            for start, end in ticket.pauses or ()]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    response_state: str
+    sla_state: str
+    step: object | None  # the furthest EscalationStep a running, breached clock has reached
+
+
+def evaluate(ticket, rules, now: dt.datetime) -> Evaluation:
+    """The states of both clocks of a running ticket at ``now`` and the escalation step reached. The budget
+    a clock warns against is the counted time between opening and its stored due time, so a commitment's
+    own hours (SVC-6) warn as the policy's do."""
+    calendar = sla.Calendar.of(rules, ticket.priority)
+    pauses = _pauses(ticket, now)
+
+    def state(due: dt.datetime) -> str:
+        budget = sla.counted(ticket.opened_at, due, calendar, pauses)
+        return sla.state(now, due, budget=budget, calendar=calendar, warning_percent=rules.breach_warning_percent,
+                         due_soon_hours=rules.due_soon_hours)
+
+    running = [ticket.resolution_due]
+    if ticket.first_response_at is None:
+        response = state(ticket.first_response_due)
+        running.append(ticket.first_response_due)
+    else:
+        response = SlaState.MET if ticket.first_response_at <= ticket.first_response_due else SlaState.BREACHED
+    resolution = state(ticket.resolution_due)
+    step = None
+    if escalation.step_index(rules.escalation, ticket.escalated_to) < len(rules.escalation) - 1:  # top: nothing to add
+        reached = [s for due in running if (s := sla.escalation_step(now, due, rules.escalation, calendar))]
+        step = max(reached, key=lambda s: escalation.step_index(rules.escalation, s.to), default=None)
+    return Evaluation(response, resolution, step)
+
+
+class _Chunk:
+    """What one chunk changes: collected in memory, written in bulk."""
+
+    def __init__(self, rules: Rules, people: escalation.People, now: dt.datetime):
+        self.rules, self.people, self.now = rules, people, now
+        self.updated: list[Ticket] = []
+        self.events: list[TicketEvent] = []
+        self.audited: list[tuple] = []
+        self.due_soon: list[tuple[Ticket, str, dt.datetime]] = []  # (ticket, which clock, its due time)
+        self.escalations: list[tuple[Ticket, list]] = []  # (ticket, steps newly reached)
+
+    def check(self, ticket: Ticket) -> None:
+        rules = self.rules.of(ticket.policy_version_id)
+        result = evaluate(ticket, rules, self.now)
+        changed = (result.response_state, result.sla_state) != (ticket.response_state, ticket.sla_state)
+        for name, due, before, after in (("first_response", ticket.first_response_due, ticket.response_state,
+                                          result.response_state),
+                                         ("resolution", ticket.resolution_due, ticket.sla_state, result.sla_state)):
+            if after == SlaState.DUE_SOON and before != SlaState.DUE_SOON:
+                self.due_soon.append((ticket, name, due))
+        ticket.response_state, ticket.sla_state = result.response_state, result.sla_state
+        if result.step is not None and self._escalate(ticket, rules, result.step):
+            changed = True
+        if changed:
+            self.updated.append(ticket)
+
+    def _escalate(self, ticket: Ticket, rules, step) -> bool:
+        """Move the ticket up to ``step`` if that is further than it went (never down); whether it moved."""
+        chain = rules.escalation
+        before = escalation.step_index(chain, ticket.escalated_to)
+        reached = escalation.step_index(chain, step.to)
+        if reached <= before:
+            return False
+        previous, ticket.escalated_to, ticket.escalated_at = ticket.escalated_to, step.to, self.now
+        self.escalations.append((ticket, chain[before + 1:reached + 1]))
+        self.events.append(TicketEvent(ticket=ticket, at=self.now, action="escalate",
+                                       note=_("超时升级至：%(step)s") % {"step": self.people.step_label(step.to)}))
+        self.audited.append((ticket, {"from": previous, "to": step.to,
+                                      "policy_version": self.rules.numbers[ticket.policy_version_id]}))
+        return True
+
+    def write(self) -> None:
+        if self.updated:
+            Ticket.objects.bulk_update(self.updated, ["response_state", "sla_state", "escalated_to", "escalated_at"])
+        TicketEvent.objects.bulk_create(self.events)
+        audit.record_many(None, actions.TICKET_ESCALATE, self.audited)
+        if self.escalations:
+            self.people.load(ticket for ticket, _steps in self.escalations)
+        for ticket, steps in self.escalations:
+            for step in steps:
+                notify(self.people.of(ticket, step.to), "service_escalation",
+                       _("工单超时升级：%(number)s") % {"number": ticket.number},
+                       _("工单“%(title)s”已超时，已升级至您处理或督办。") % {"title": ticket.title},
+                       url=ticket_url(ticket.pk), key=f"service.escalate:{ticket.pk}:{step.to}")
+        if self.due_soon:
+            self.people.load(ticket for ticket, _name, _due in self.due_soon)
+        for ticket, name, due in self.due_soon:
+            local = f"{due.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+            body = (_("请于 %(due)s 前首次响应。") if name == "first_response" else _("请于 %(due)s 前解决。")) % {
+                "due": local}
+            notify([self.people.responsible(ticket)], "service_due_soon",
+                   _("工单即将超时：%(number)s") % {"number": ticket.number}, body, url=ticket_url(ticket.pk),
+                   key=f"service.due_soon:{ticket.pk}:{name}:{int(due.timestamp())}")
+
+
+def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
+    """Recompute, notify and escalate every running ticket, then auto-close; see the module docstring.
+    Each chunk commits on its own; one audit entry per run that changed something."""
+    now = now or clock.now()
+    rules, people = Rules(), escalation.People()
+    ids = list(Ticket.objects.filter(status__in=RUNNING).order_by("pk").values_list("pk", flat=True))
+    changed = due_soon = escalated = 0
+    for start in range(0, len(ids), CHUNK):
+        with transaction.atomic():
+            tickets = (Ticket.objects.select_for_update().filter(pk__in=ids[start:start + CHUNK], status__in=RUNNING)
+                       .only(*_FIELDS).order_by("pk"))
+            chunk = _Chunk(rules, people, now)
+            for ticket in tickets:
+                chunk.check(ticket)
+            chunk.write()
+        changed += len(chunk.updated)
+        due_soon += len({ticket.pk for ticket, _name, _due in chunk.due_soon})
+        escalated += len(chunk.escalations)
+    closed = auto_close(now=now, rules=rules)
+    result = SweepResult(checked=len(ids), changed=changed, due_soon=due_soon, escalated=escalated,
+                         auto_closed=closed)
+    if result.anything:
+        with transaction.atomic():
+            audit.record(None, actions.TICKET_SLA_SWEEP, None, {
+                "checked": result.checked, "changed": result.changed, "due_soon": result.due_soon,
+                "escalated": result.escalated, "auto_closed": result.auto_closed})
+    return result
+
+
+def auto_close(*, now: dt.datetime, rules: Rules | None = None) -> int:
+    """Close the resolved tickets whose customer has not confirmed within their policy's ``auto_close_days``
+    (closed_by_customer stays False); each gets a TicketEvent, an audit entry and its callback task."""
+    rules = rules or Rules()
+    closed = 0
+    versions = (Ticket.objects.filter(status=Status.RESOLVED).order_by().values_list("policy_version_id", flat=True)
+                .distinct())
+    for version_id in list(versions):
+        days = rules.of(version_id).auto_close_days
+        cutoff = now - dt.timedelta(days=days)
+        ids = list(Ticket.objects.filter(status=Status.RESOLVED, policy_version_id=version_id, resolved_at__lt=cutoff)
+                   .order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), CHUNK):
+            closed += _close_chunk(ids[start:start + CHUNK], now, version=rules.numbers[version_id], days=days)
+    return closed
+
+
+@transaction.atomic
+def _close_chunk(ids: list[int], now: dt.datetime, *, version: int, days: int) -> int:
+    tickets = list(Ticket.objects.select_for_update().filter(pk__in=ids, status=Status.RESOLVED)
+                   .select_related("customer").order_by("pk"))
+    if not tickets:
+        return 0
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(
+        status=Status.CLOSED, closed_at=now, closed_by_customer=False, updated_at=now)
+    note = _("解决后客户 %(days)s 天未确认，自动关闭") % {"days": days}
+    TicketEvent.objects.bulk_create([TicketEvent(ticket=t, at=now, action="auto_close", from_status=Status.RESOLVED,
+                                                 to_status=Status.CLOSED, note=note) for t in tickets])
+    audit.record_many(None, actions.TICKET_AUTO_CLOSE, [(t, {"policy_version": version, "days": days})
+                                                        for t in tickets])
+    for ticket in tickets:
+        ticket.status, ticket.closed_at, ticket.closed_by_customer = Status.CLOSED, now, False
+    callbacks.on_closed_many(tickets)
+    return len(tickets)
