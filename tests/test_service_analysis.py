@@ -62,8 +62,8 @@ def figures(team):
     | 7 | outsider  | 10-06  | complaint  | phone    | —        | c3       | 1 h       | 2 h      | rated 1 on 10-08: out of scope |
     """
     manager, sales, colleague, outsider = team
-    quality = category("quality", "产品质量", "Product quality")
-    delivery = category("delivery", "物流配送", "Delivery")
+    quality = category("t-quality", "产品质量", "Product quality")
+    delivery = category("t-delivery", "物流配送", "Delivery")
     c1, c2 = make_customer(sales, "甲公司"), make_customer(colleague, "乙公司")
     c3 = make_customer(outsider, "丙公司")
     ticket(sales, at("2026-10-05"), respond_hours=2, resolve_hours=10, category=quality, customer=c1,

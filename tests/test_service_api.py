@@ -12,6 +12,7 @@ from tests.customer_data import make_customer
 from tests.service_figures import at, category, ticket
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("SVC-4")]
+# The rating closes the loop of FB-2: its figure is in the satisfaction endpoint below.
 
 NOW = at("2026-10-20", 10)
 
@@ -68,7 +69,7 @@ def test_out_of_scope_404(api_client, sales, other, customer, frozen):
 
 def test_a_ticket_goes_through_its_life_on_the_api(api_client, sales, customer, frozen):
     caller = api_client(sales)
-    opened = new_ticket(caller, customer, category_id=category("pack", "包装").pk, product="A型泵")
+    opened = new_ticket(caller, customer, category_id=category("t-pack", "包装").pk, product="A型泵")
     assert opened.status_code == 201, opened.json()
     data = opened.json()
     assert (data["status"], data["responsible_id"], data["customer"], data["category"]) == ("new", sales.pk, "甲公司",
@@ -89,8 +90,14 @@ def test_a_ticket_goes_through_its_life_on_the_api(api_client, sales, customer, 
     assert fed["customer_feedback"] == "已补发"
     closed = caller.post(f"{url}/transition", {"to": "closed", "by_customer": True}, content_type="application/json")
     assert closed.json()["status"] == "closed"
+    out_of_range = caller.post(f"{url}/rate", {"satisfaction": 6}, content_type="application/json")
+    assert out_of_range.status_code == 422
+    rated = caller.post(f"{url}/rate", {"satisfaction": 4, "comment": "满意"}, content_type="application/json").json()
+    assert (rated["satisfaction"], rated["rating_comment"]) == (4, "满意")
+    again = caller.post(f"{url}/rate", {"satisfaction": 1}, content_type="application/json")
+    assert (again.status_code, again.json()["code"]) == (409, "ticket_already_rated")
     assert [e["action"] for e in caller.get(url).json()["events"]] == ["open", "respond", "transition", "feedback",
-                                                                      "transition"]
+                                                                      "transition", "rate"]
 
 
 def test_assigning_needs_the_right(api_client, make_user, sales, customer, frozen):

@@ -20,7 +20,7 @@ from kehu.engagement.services import contact_of
 from kehu.org.access import require_permission
 from kehu.org.models import User
 from kehu.service import permissions as perms
-from kehu.service import selectors, services, workflow
+from kehu.service import selectors, services, services_rating, workflow
 from kehu.service.models import Channel, Priority, Severity, SlaState, TicketCategory, TicketKind
 from kehu.service.models import Status as TicketStatus
 
@@ -250,4 +250,17 @@ def ticket_transition(request, ticket_id: int, payload: TransitionIn):
 @router.post("/{int:ticket_id}/feedback", response=TicketDetailOut, summary="记录反馈客户的处理结果")
 def ticket_feedback(request, ticket_id: int, payload: FeedbackIn):
     services.ticket_feedback(actor=request.auth, ticket=_ticket(request, ticket_id), feedback=payload.feedback)
+    return _detail(request.auth, ticket_id)
+
+
+class RateIn(Schema):
+    satisfaction: int = Field(ge=1, le=5, description="回访满意度 1–5 分")
+    comment: str = Field("", max_length=services_rating.COMMENT_MAX)
+
+
+@router.post("/{int:ticket_id}/rate", response=TicketDetailOut, summary="记录回访满意度")
+def ticket_rate(request, ticket_id: int, payload: RateIn):
+    """The callback's rating of a closed ticket (FB-2); once: the first rating stands."""
+    services_rating.ticket_rate(actor=request.auth, ticket=_ticket(request, ticket_id),
+                                satisfaction=payload.satisfaction, comment=payload.comment)
     return _detail(request.auth, ticket_id)
