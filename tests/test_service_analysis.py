@@ -294,3 +294,14 @@ def test_the_monthly_review_report_on_the_command_line(figures, make_user):
         call_command("service_report", month="10/2026", user=figures[0].username, stdout=StringIO())
     with pytest.raises(CommandError):
         call_command("service_report", month="2026-10", user=figures[1].username, stdout=StringIO())
+
+
+def test_top_lists_leave_out_what_only_the_previous_period_had(figures, make_user):
+    manager = figures[0]
+    gone = make_customer(manager, "丁公司")
+    ticket(manager, at("2026-09-03"), customer=gone, product="C型阀", cause="安装不当")
+    result = analysis.complaint_analysis(manager, OCTOBER)
+    assert "丁公司" not in [row.label for row in result.by_customer]
+    assert "C型阀" not in [row.label for row in result.by_product]
+    assert "安装不当" not in [row.label for row in result.by_cause]
+    assert result.previous_total == 3

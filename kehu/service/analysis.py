@@ -151,13 +151,27 @@ def complaint_analysis(user, period: Period, *, kind: str = "") -> Analysis:
     return result
 
 
+def _summed(found: list[dict], *keys: str) -> list[dict]:
+    """Rows of a finer grouping added up over ``keys`` (the category, kind and channel come from ONE grouped
+    query by all three: at most categories × 5 × 6 rows, one scan of the period instead of three)."""
+    totals: dict[tuple, dict] = {}
+    for row in found:
+        into = totals.setdefault(tuple(row[key] for key in keys), {**{key: row[key] for key in keys}, "n": 0, "p": 0})
+        into["n"] += row["n"]
+        into["p"] += row["p"]
+    return list(totals.values())
+
+
 def _breakdowns(result: Analysis, rows: QuerySet, current: Q, before: Q, kind: str) -> None:
     no_category = _("未分类")
+    coarse = _grouped(rows, current, before, "category_id", "category__name", "category__name_en", "kind", "channel")
     result.by_category = _ranked(
-        _grouped(rows, current, before, "category_id", "category__name", "category__name_en"),
+        _summed(coarse, "category_id", "category__name", "category__name_en"),
         key=lambda r: r["category_id"],
         label=lambda r: pick(r["category__name"], r["category__name_en"]) if r["category_id"] else no_category,
         link=lambda r: queue_link(category=r["category_id"] or "none", kind=kind))
+    result.by_kind = _choices(_summed(coarse, "kind"), "kind", TicketKind.choices, kind)
+    result.by_channel = _choices(_summed(coarse, "channel"), "channel", Channel.choices, kind)
     result.by_cause = _ranked(
         _grouped(rows.exclude(cause="").annotate(cause_text=Trim("cause")), current, before, "cause_text"),
         key=lambda r: r["cause_text"], label=lambda r: r["cause_text"], link=lambda r: "", limit=TOP)
@@ -165,16 +179,12 @@ def _breakdowns(result: Analysis, rows: QuerySet, current: Q, before: Q, kind: s
         _grouped(rows.exclude(product=""), current, before, "product"),
         key=lambda r: r["product"], label=lambda r: r["product"],
         link=lambda r: queue_link(product=r["product"], kind=kind), limit=TOP)
-    customers = _grouped(rows.exclude(customer__isnull=True), current, before, "customer_id", "customer__name")
-    result.by_customer = _ranked(customers, key=lambda r: r["customer_id"], label=lambda r: r["customer__name"],
-                                 link=lambda r: queue_link(customer=r["customer_id"], kind=kind), limit=TOP)
-    # Customers who came back with another ticket within the period (SVC-9 repeat complaints), all of them.
-    result.repeat_customers = [row for row in _ranked(customers, key=lambda r: r["customer_id"],
-                                                      label=lambda r: r["customer__name"],
-                                                      link=lambda r: queue_link(customer=r["customer_id"], kind=kind))
-                               if row.count >= 2]
-    result.by_kind = _choices(_grouped(rows, current, before, "kind"), "kind", TicketKind.choices, kind)
-    result.by_channel = _choices(_grouped(rows, current, before, "channel"), "channel", Channel.choices, kind)
+    customers = _ranked(_grouped(rows.exclude(customer__isnull=True), current, before, "customer_id", "customer__name"),
+                        key=lambda r: r["customer_id"], label=lambda r: r["customer__name"],
+                        link=lambda r: queue_link(customer=r["customer_id"], kind=kind))
+    result.by_customer = [row for row in customers if row.count][:TOP]
+    # Every customer who came back with another ticket within the period (SVC-9 repeat complaints).
+    result.repeat_customers = [row for row in customers if row.count >= 2]
 
 
 def by_month(user, period: Period, *, kind: str = "", months: int = 12) -> list[Row]:
