@@ -40,7 +40,7 @@ CHANNELS = ["phone", "email", "web_form", "in_app", "wechat", "complaint_box"]
 
 
 def seed(count: int) -> None:
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from benchmarks.customers_seed import seed_users
     from kehu.customers.models import Customer
@@ -91,6 +91,8 @@ def seed(count: int) -> None:
                 rated_at=resolved + dt.timedelta(days=4) if rated else None, updated_at=NOW))
         Ticket.objects.bulk_create(rows, batch_size=1000)
         made += len(rows)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # the statistics autovacuum (PostgreSQL) or a DBA (SQLite) would have
     print(f"seeded {made:,} tickets over {len(customers):,} customers")
 
 

@@ -22,6 +22,8 @@ from kehu.service.models import Status
 SATISFIED = 4  # a rating of 4 or 5 counts as satisfied
 SCALE = (1, 2, 3, 4, 5)
 OWED_SHOWN = 20
+OWED_FIELDS = ("number", "title", "closed_at", "opened_at", "customer__name", "responsible__full_name",
+               "responsible__username")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ def satisfaction(user, period: Period, *, months: int = 12) -> Satisfaction:
                              _average(trend[f"average{n}"])) for n, start in enumerate(starts)]
     unrated = owed(user)
     result.owed = unrated.count()
-    result.owed_oldest = list(unrated[:OWED_SHOWN])
+    # Only what the list shows: the full rows (protected fields and all) made the sort four times slower.
+    result.owed_oldest = list(unrated.select_related(None).select_related("customer", "responsible")
+                              .only(*OWED_FIELDS)[:OWED_SHOWN])
     result.owed_link = queue_link(status=Status.CLOSED, rated="no")
     return result
