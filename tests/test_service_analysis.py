@@ -305,3 +305,23 @@ def test_top_lists_leave_out_what_only_the_previous_period_had(figures, make_use
     assert "C型阀" not in [row.label for row in result.by_product]
     assert "安装不当" not in [row.label for row in result.by_cause]
     assert result.previous_total == 3
+
+
+@pytest.mark.req("SVC-3")
+def test_tickets_under_a_service_commitment_are_measured_against_its_hours(team, make_user):
+    """Promised: an answer within 4 hours (counted as the ticket's SLA counts them), no resolution time."""
+    from kehu.service.models import ServiceCommitment
+
+    manager, sales = team[0], team[1]
+    customer = make_customer(sales, "甲公司")
+    promise = ServiceCommitment.objects.create(customer=customer, content="4 小时内响应", response_hours=4,
+                                               valid_from=at("2026-01-01").date(), created_by=sales)
+    ticket(sales, at("2026-10-13"), respond_hours=2, customer=customer, commitment=promise)   # Tuesday: met
+    ticket(sales, at("2026-10-14"), respond_hours=30, customer=customer, commitment=promise)  # missed
+    ticket(sales, at("2026-10-20", 11), customer=customer, commitment=promise)  # not yet due: pending
+    ticket(sales, at("2026-10-15"), respond_hours=1, customer=customer)  # no commitment: not measured
+    with clock.frozen(NOW):
+        (row,) = analysis_sla.commitment_compliance(manager, OCTOBER)
+    assert (row.label, row.tickets, row.response_met, row.response_missed) == ("甲公司", 3, 1, 1)
+    assert (row.response_share, row.resolution_share) == (Decimal("50.0"), None)
+    assert analysis_sla.commitment_compliance(analyst(team[3]), OCTOBER) == []
