@@ -15,6 +15,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.req("SVC-4")]
 # The rating closes the loop of FB-2: its figure is in the satisfaction endpoint below.
 
 NOW = at("2026-10-20", 10)
+# Sign-in by token and the caller's roles, then the figures' own queries (analysis: totals, one grouping of
+# category × kind × channel, cause, product, customer, the trend, the handling times; SLA: team and person for
+# both periods, the complaint rule's two aggregates, the commitments' tickets).
+ANALYSIS_QUERIES = 11
+SLA_QUERIES = 10
 
 
 @pytest.fixture
@@ -140,18 +145,21 @@ def team(make_user, sales):
 @pytest.mark.req("SVC-3")
 @pytest.mark.req("POL-3")
 @pytest.mark.req("FB-2")
-def test_the_analysis_endpoints_give_the_pages_figures(api_client, team, sales, other, customer, frozen):
+def test_the_analysis_endpoints_give_the_pages_figures(api_client, team, sales, other, customer, frozen,
+                                                       django_assert_max_num_queries):
     ticket(sales, at("2026-10-05"), respond_hours=2, resolve_hours=10, customer=customer, cause="包装破损",
            rating=5)
     ticket(sales, at("2026-10-08"), respond_hours=30, customer=customer, cause="包装破损", resolve_hours=20)
     ticket(sales, at("2026-09-08"), respond_hours=1, customer=customer)
     ticket(other, at("2026-10-08"), respond_hours=1, customer=make_customer(other, "乙公司"))  # another department
     caller = api_client(team)
-    found = caller.get("/api/v1/service-analysis", {"month": "2026-10"}).json()
+    with django_assert_max_num_queries(ANALYSIS_QUERIES):
+        found = caller.get("/api/v1/service-analysis", {"month": "2026-10"}).json()
     assert (found["total"], found["previous_total"], found["period"]["start"]) == (2, 1, "2026-10-01")
     assert found["by_cause"] == [{"key": "包装破损", "label": "包装破损", "count": 2, "previous": 0, "link": ""}]
     assert found["by_customer"][0]["label"] == "甲公司" and len(found["by_customer"]) == 1
-    sla = caller.get("/api/v1/service-sla-compliance", {"month": "2026-10"}).json()
+    with django_assert_max_num_queries(SLA_QUERIES):
+        sla = caller.get("/api/v1/service-sla-compliance", {"month": "2026-10"}).json()
     assert sla["total"]["current"]["response_share"] == 50.0
     assert sla["total"]["previous"]["response_share"] == 100.0
     assert [row["label"] for row in sla["people"]] == [sales.full_name]
