@@ -133,6 +133,11 @@ def test_opening_needs_the_permission_and_the_contact_of_the_customer(make_user,
     with pytest.raises(DomainError) as refused:
         open_ticket(service, customer=customer, contact=theirs.contacts.get())
     assert refused.value.field == "contact"
+    Customer.objects.filter(pk=theirs.pk).update(deleted_at=T0)
+    theirs.refresh_from_db()
+    with pytest.raises(DomainError) as refused:
+        open_ticket(service, customer=theirs)
+    assert refused.value.code == "ticket_customer_deleted"
 
 
 # --- priority, queue, responsible (SVC-2, SVC-5) -------------------------------------------------------------
@@ -425,3 +430,21 @@ def test_the_customer_timeline_reads_every_tickets_steps_in_its_one_query(servic
         events = [event for event in timeline.events_for(customer, sales) if event.kind == "ticket"]
     assert len(events) == 10
     assert events[0].title.endswith("改为“处理中”") and events[0].actor_name == service.full_name
+
+
+@pytest.mark.req("SVC-2")
+def test_the_queue_filters_by_team_kind_priority_state_status_and_words(service, customer, make_user):
+    team = make_user(roles.SALES_MANAGER, department=DepartmentFactory(company=customer.department.company)).department
+    category = TicketCategory.objects.create(code="quality", name="质量", team=team)
+    quality = open_ticket(service, customer=customer, category=category, kind=TicketKind.QUALITY,
+                          severity=Severity.MAJOR, title="外壳开裂")
+    inquiry = open_ticket(service, customer=customer, kind=TicketKind.INQUIRY)
+    resolved = _ready(open_ticket(service, customer=customer), Status.RESOLVED)
+    assert list(selectors.queue(service, team=team)) == [quality]
+    assert list(selectors.queue(service, kind=TicketKind.INQUIRY)) == [inquiry]
+    assert list(selectors.queue(service, priority="high")) == [quality]
+    assert list(selectors.queue(service, sla_state=SlaState.BREACHED)) == []
+    assert list(selectors.queue(service, status=Status.RESOLVED)) == [resolved]
+    assert resolved not in selectors.queue(service)  # open tickets only unless a status is asked for
+    assert list(selectors.queue(service, q="开裂")) == [quality]
+    assert list(selectors.queue(service, q=inquiry.number.lower())) == [inquiry]

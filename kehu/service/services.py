@@ -192,6 +192,8 @@ def ticket_open(*, actor, kind: str, channel: str, title: str, description: str,
         kind=kind, channel=channel, severity=severity, title=title, description=description, product=product,
         category=category, reporter_name=reporter_name, reporter_company=reporter_company,
         reporter_phone=reporter_phone, reporter_email=reporter_email))
+    if customer is not None and customer.deleted_at is not None:
+        raise DomainError("ticket_customer_deleted", _("该客户已删除或已合并，请选择现有客户。"), field="customer")
     if contact is not None and (customer is None or contact.customer_id != customer.pk):
         raise DomainError("ticket_contact_mismatch", _("联系人不属于该客户。"), field="contact")
     ticket.contact = contact
