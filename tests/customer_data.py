@@ -11,7 +11,8 @@ from kehu.customers.models import Customer
 # (htmx); its budget, sign-in included: the customer (2: shared ids, the row) + its own reads + the 4 of
 # sign-in (session, user, roles, department; the session itself is written at most once a minute). The API's detail: token, roles, department, shared ids, customer, tags, contacts.
 DETAIL_QUERIES = 13
-TAB_QUERIES = {"contacts": 7, "history": 7, "attachments": 8, "consents": 9, "followups": 8, "events": 9, "tickets": 7}
+TAB_QUERIES = {"contacts": 7, "history": 7, "attachments": 8, "consents": 9, "followups": 8, "events": 9, "tickets": 7,
+               "commitments": 8}
 API_DETAIL_QUERIES = 7
 
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from kehu.compliance import audit
@@ -29,7 +28,7 @@ from kehu.org.access import require_permission
 from kehu.policy.evaluators.base import SHANGHAI
 from kehu.policy.evaluators.sla import Calendar, deadline
 from kehu.policy.models import PolicyVersion
-from kehu.service import actions
+from kehu.service import actions, sla
 from kehu.service import permissions as perms
 from kehu.service.models import ServiceCommitment, Ticket
 
@@ -181,11 +180,6 @@ class CommitmentMeasure:
         return any(m is not None and m.state == MISSED for m in (self.response, self.resolution))
 
 
-def _pauses(ticket: Ticket, now: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
-    """The ticket's waiting-on-customer intervals; one still open ends now."""
-    return [(parse_datetime(start), parse_datetime(end) if end else now) for start, end in ticket.pauses or ()]
-
-
 def _promise(hours: int | None, done_at: dt.datetime | None, *, opened: dt.datetime, now: dt.datetime,
              calendar: Calendar, pauses) -> Measure | None:
     if hours is None:
@@ -206,7 +200,8 @@ def measure(ticket: Ticket, now: dt.datetime | None = None) -> CommitmentMeasure
         return None
     now = now or clock.now()
     calendar = Calendar.of(ticket.policy_version.section("sla"), ticket.priority)
-    facts = {"opened": ticket.opened_at, "now": now, "calendar": calendar, "pauses": _pauses(ticket, now)}
+    facts = {"opened": ticket.opened_at, "now": now, "calendar": calendar,
+             "pauses": sla.pause_intervals(ticket, now)}  # one still waiting ends now
     return CommitmentMeasure(response=_promise(commitment.response_hours, ticket.first_response_at, **facts),
                              resolution=_promise(commitment.resolution_hours, ticket.resolved_at, **facts))
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kehu.compliance import audit
-from kehu.core import clock
+from kehu.core import clock, pinyin
 from kehu.core.errors import DomainError, NotFound
 from kehu.customers.keys import cjk_bigrams
 from kehu.org.access import require_any_permission, require_permission
@@ -27,21 +28,37 @@ READERS = (perms.TICKET_VIEW, perms.HANDBOOK_EDIT)
 TITLE_MAX, KEYWORDS_MAX, TEXT_MAX = 200, 200, 5000
 SUGGEST_MAX = 10
 _WORD = re.compile(r"[a-z0-9]{2,}")
+_PINYIN_QUERY = re.compile(r"^[A-Za-z]{2,}$")
 
 
 # --- reads ----------------------------------------------------------------------------------------
 def articles_for(user, *, q: str = "", category: TicketCategory | None = None) -> QuerySet:
-    """The articles ``user`` may read (the unpublished too for editors), matching ``q`` in the title, the
-    problem or the keywords, of ``category`` when given; most recently updated first."""
+    """The articles ``user`` may read (the unpublished too for editors), matching every word of ``q`` in the
+    title, the problem or the keywords (a word of Latin letters also the title's pinyin or initials), of
+    ``category`` when given; most recently updated first."""
     require_any_permission(user, READERS)
     rows = HandbookArticle.objects.all()
     if not user.has_permission(perms.HANDBOOK_EDIT):
         rows = rows.filter(published=True)
     for word in q.split()[:5]:
-        rows = rows.filter(Q(title__icontains=word) | Q(problem__icontains=word) | Q(keywords__icontains=word))
+        found = Q(title__icontains=word) | Q(problem__icontains=word) | Q(keywords__icontains=word)
+        if _PINYIN_QUERY.match(word):
+            found |= Q(pk__in=_titles_by_pinyin(rows, word))
+        rows = rows.filter(found)
     if category is not None:
         rows = rows.filter(categories=category)
     return rows.prefetch_related("categories")
+
+
+def _titles_by_pinyin(rows: QuerySet, word: str) -> list[int]:
+    """The articles whose title ``word`` spells in pinyin or its initials (huashang, wghs → 外观划伤…): the
+    titles are read and matched here, a handbook being small enough (80 µs a title, cached)."""
+    return [pk for pk, title in rows.values_list("pk", "title") if pinyin.matches(word, _title_keys(title))]
+
+
+@lru_cache(maxsize=4096)
+def _title_keys(title: str) -> pinyin.PinyinKeys:
+    return pinyin.pinyin_keys(title)
 
 
 def article_for(user, pk: int) -> HandbookArticle:

@@ -12,7 +12,6 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kehu.compliance import audit
@@ -26,12 +25,11 @@ from kehu.org.access import require_permission
 from kehu.policy.evaluators import service as rules_of_service
 from kehu.policy.evaluators.base import SHANGHAI
 from kehu.policy.selectors import tier_names, version_in_force
-from kehu.service import actions, callbacks, numbers, routing, sla, workflow
+from kehu.service import actions, callbacks, commitments, numbers, routing, sla, workflow
 from kehu.service import permissions as perms
 from kehu.service.models import (
     PRIORITY_RANK,
     Channel,
-    ServiceCommitment,
     Severity,
     Status,
     Ticket,
@@ -132,14 +130,6 @@ def _classify(ticket: Ticket, version) -> None:
                                                         version=version.number, tier_name=tier_name) is not None
 
 
-def _commitment_in_force(customer, day: dt.date):
-    """The customer's service commitment in force on ``day`` (SVC-6): not withdrawn, the latest signed."""
-    if customer is None:
-        return None
-    return (ServiceCommitment.objects.filter(customer=customer, withdrawn_at=None, valid_from__lte=day)
-            .filter(Q(valid_until=None) | Q(valid_until__gte=day)).order_by("-valid_from", "-id").first())
-
-
 def _is_repeat(ticket: Ticket, window_days: int) -> bool:
     """SVC-9: another complaint of the same customer (and category, when given) within the window."""
     if ticket.kind != TicketKind.COMPLAINT or ticket.customer_id is None:
@@ -205,7 +195,7 @@ def ticket_open(*, actor, kind: str, channel: str, title: str, description: str,
     _classify(ticket, version)
     ticket.responsible = routing.responsible_for(given=responsible, category=category, customer=customer)
     ticket.department = routing.queue_for(category=category, customer=customer, responsible=ticket.responsible)
-    ticket.commitment = _commitment_in_force(customer, clock.today())
+    ticket.commitment = commitments.in_force(customer, now)
     sla.refresh(ticket, now)
     ticket.repeat = _is_repeat(ticket, version.section("service").repeat_window_days)
     ticket.number = numbers.new_number(lambda number: Ticket.objects.filter(number=number).exists())

@@ -170,8 +170,8 @@ def article_edit(request, pk: int | None = None):
 @permission_required(perms.TICKET_HANDLE)
 def article_suggest(request):
     """The handbook's suggestions for a ticket being written (htmx: the new-ticket form and the ticket page
-    send its category and words as they change)."""
-    text = (request.GET.get("text", "") + " " + request.GET.get("title", "")).strip()
+    send its ``category`` and its words as ``text``, or the form's own ``title`` and ``description``)."""
+    text = " ".join(request.GET.get(name, "") for name in ("title", "description", "text"))
     articles = handbook.suggest(category=_category(request), text=text)
     return render(request, "service/_handbook_suggestions.html", {"articles": articles})
 
