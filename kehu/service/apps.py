@@ -9,13 +9,13 @@ class ServiceConfig(AppConfig):
 
     def ready(self):
         import kehu.service.timeline  # noqa: F401 (registers tickets on the customer timeline)
-
-        # actions, permissions: the audit codes and permission codes register on import.
-        from kehu.service import actions, integrations, permissions, views_analysis  # noqa: F401
+        from kehu.service import actions, permissions  # noqa: F401 (audit codes, permission codes)
         from kehu.service.apps_kb import ready as kb_ready
+        from kehu.service.integrations import ready as integrations_ready
+        from kehu.service.views_analysis import ready as analysis_ready
         from kehu.service.web import ready as web_ready
 
-        integrations.ready()  # sweeps, callbacks, handover, carrier, my day, demo
+        integrations_ready()  # the SLA sweep, callbacks, handover, carrier, merge movers, my day, demo
         web_ready()  # the pages' navigation and the customer page's tab
         kb_ready()
-        views_analysis.ready()  # the analysis pages in the navigation (SVC-9, SVC-3, FB-2)
+        analysis_ready()  # the analysis pages in the navigation (SVC-9, SVC-3, FB-2)

@@ -1,4 +1,4 @@
-"""The demo company's service tickets: a few dozen over the last three weeks, across kinds, channels and
+"""The demo company's service tickets: 32 over the last three weeks, across kinds, channels and
 states, every one opened and moved through the services (so its history, audit and notifications are real)
 at the moment it happened, then the SLA sweep as of now: some breached and escalated, old resolved ones
 auto-closed with their callback tasks, some closed and rated. A strategic customer's quality complaint is
@@ -10,8 +10,9 @@ import datetime as dt
 
 from kehu.core import clock
 from kehu.customers.models import Customer
+from kehu.engagement.models import Task
 from kehu.org import roles
-from kehu.service import services, services_rating, sla_sweep
+from kehu.service import callbacks, services, services_rating, sla_sweep
 from kehu.service.models import Status, TicketCategory
 
 # (kind, channel, category code, severity, title, days ago opened, outcome)
@@ -47,10 +48,11 @@ def build_tickets(users: list) -> None:
     others = list(Customer.objects.filter(owner__isnull=False).exclude(tier="strategic").order_by("pk")[:12])
     book = strategic + others
     now = clock.now()
-    for index, (kind, channel, category, severity, title, days, outcome) in enumerate(STORIES):
+    # Each story twice, the second time two days earlier for another customer: 32 tickets.
+    for index, (kind, channel, category, severity, title, days, outcome) in enumerate(STORIES * 2):
         customer = book[index % len(book)] if book and index % 5 != 4 else None  # every fifth: a walk-in
         handler = handlers[index % len(handlers)]
-        opened = now - dt.timedelta(days=days, hours=index % 7)
+        opened = now - dt.timedelta(days=days + 2 * (index // len(STORIES)), hours=index % 7)
         with clock.frozen(opened):
             ticket = services.ticket_open(
                 actor=desk, kind=kind, channel=channel, title=title, description=title, customer=customer,
@@ -82,6 +84,8 @@ def _play(ticket, handler, outcome: str, opened: dt.datetime, now: dt.datetime) 
     with clock.frozen(opened + 3 * step):
         ticket = services.ticket_transition(actor=handler, ticket=ticket, to=Status.CLOSED, by_customer=True)
     if outcome.startswith("rate:"):
+        caller = Task.objects.get(source_key=callbacks.source_key(ticket.pk)).assignee  # who calls back rates
+        score = int(outcome.removeprefix("rate:"))
         with clock.frozen(opened + 3 * step + dt.timedelta(hours=2)):
-            services_rating.ticket_rate(actor=handler, ticket=ticket, satisfaction=int(outcome[5:]),
-                                        comment="处理及时，比较满意" if outcome >= "rate:4" else "希望响应更快")
+            services_rating.ticket_rate(actor=caller, ticket=ticket, satisfaction=score,
+                                        comment="处理及时，比较满意" if score >= 4 else "希望响应更快")

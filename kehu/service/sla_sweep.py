@@ -10,14 +10,16 @@ Then resolved tickets the customer left unconfirmed for the policy's ``auto_clos
 Idempotent: what the last run stored is what a second run at the same instant computes, so it writes and
 sends nothing; every notification carries a key besides, so a concurrent run cannot send it twice.
 
-Cost: the open ids are read once, then CHUNK tickets at a time are locked and evaluated in memory; the
-people of the escalation steps come in per chunk (escalation.People) and the writes are bulk. Queries grow
-with the chunks and with what actually changed, never with the tickets merely checked.
+Cost: the open ids are read once, then CHUNK tickets at a time are locked and evaluated in memory, counted
+time in constant time (kehu/service/counting.py); the people of the escalation steps come in per chunk
+(escalation.People) and the writes are bulk. Queries grow with the chunks and with what actually changed,
+never with the tickets merely checked (docs/performance.md "Service SLA sweep").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -29,14 +31,17 @@ from kehu.engagement.notify import notify
 from kehu.policy.evaluators import sla
 from kehu.policy.evaluators.base import SHANGHAI
 from kehu.policy.models import PolicyVersion
+from kehu.policy.schemas import EscalationStep, SlaRules
 from kehu.service import actions, callbacks, escalation
-from kehu.service.models import OPEN_STATUSES, SlaState, Status, Ticket, TicketEvent
+from kehu.service import sla as ticket_sla
+from kehu.service.counting import COUNTER
+from kehu.service.models import OPEN_STATUSES, ServiceCommitment, SlaState, Status, Ticket, TicketEvent
 from kehu.service.selectors import ticket_url
 
 CHUNK = 500
 RUNNING = [status for status in OPEN_STATUSES if status != Status.WAITING]  # waiting pauses every clock
 _FIELDS = ("id", "number", "title", "priority", "status", "responsible_id", "department_id", "policy_version_id",
-           "opened_at", "first_response_due", "first_response_at", "resolution_due", "pauses", "response_state",
+           "commitment_id", "first_response_due", "first_response_at", "resolution_due", "response_state",
            "sla_state", "escalated_to", "escalated_at")
 
 
@@ -54,55 +59,75 @@ class SweepResult:
 
 
 class Rules:
-    """The ``sla`` section of each policy version the tickets opened under, each version read once."""
+    """The SLA rules each ticket runs on: its policy version's ``sla`` section (each version read once),
+    tightened by its service commitment as when its due times were set (kehu/service/sla.py ``rules_for``)."""
 
     def __init__(self):
-        self._sections: dict[int, object] = {}
-        self.numbers: dict[int, int] = {}
+        self._versions: dict[int, PolicyVersion] = {}
+        self._commitments: dict[int, ServiceCommitment] = {}
+        self._rules: dict[tuple, SlaRules] = {}
 
-    def of(self, version_id: int):
-        if version_id not in self._sections:
-            version = PolicyVersion.objects.get(pk=version_id)
-            self._sections[version_id], self.numbers[version_id] = version.section("sla"), version.number
-        return self._sections[version_id]
+    def version(self, version_id: int) -> PolicyVersion:
+        if version_id not in self._versions:
+            self._versions[version_id] = PolicyVersion.objects.get(pk=version_id)
+        return self._versions[version_id]
+
+    def of(self, version_id: int) -> SlaRules:
+        return self.version(version_id).section("sla")
+
+    def number(self, version_id: int) -> int:
+        return self.version(version_id).number
+
+    def load(self, tickets: list[Ticket]) -> None:
+        """Read the commitments of a chunk's tickets not read yet (one query)."""
+        wanted = {t.commitment_id for t in tickets} - {None, *self._commitments}
+        if wanted:
+            self._commitments.update(ServiceCommitment.objects.in_bulk(wanted))
+
+    def for_ticket(self, ticket: Ticket) -> SlaRules:
+        key = (ticket.policy_version_id, ticket.commitment_id, ticket.priority)
+        if key not in self._rules:
+            ticket.policy_version = self.version(ticket.policy_version_id)
+            ticket.commitment = self._commitments.get(ticket.commitment_id)
+            self._rules[key] = ticket_sla.rules_for(ticket)
+        return self._rules[key]
 
 
-def _pauses(ticket, now: dt.datetime) -> list[sla.Interval]:
-    # A pause still open (a ticket just left waiting in another transaction) counts up to now.
-    return [(dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end) if end else now)
-            for start, end in ticket.pauses or ()]
+@functools.cache
+def _calendar(kind: str, start_hour: int, end_hour: int) -> sla.Calendar:
+    """Calendar.of, one instance per calendar: the sweep asks for it per ticket, and FastCounter remembers by it."""
+    return sla.Calendar(kind, start_hour, end_hour)
 
 
 @dataclass(frozen=True)
 class Evaluation:
     response_state: str
     sla_state: str
-    step: object | None  # the furthest EscalationStep a running, breached clock has reached
+    step: EscalationStep | None  # the furthest step a running, breached clock has reached
 
 
-def evaluate(ticket, rules, now: dt.datetime) -> Evaluation:
-    """The states of both clocks of a running ticket at ``now`` and the escalation step reached. The budget
-    a clock warns against is the counted time between opening and its stored due time, so a commitment's
-    own hours (SVC-6) warn as the policy's do."""
-    calendar = sla.Calendar.of(rules, ticket.priority)
-    pauses = _pauses(ticket, now)
+def evaluate(ticket, rules: SlaRules, now: dt.datetime, *, counter: sla.Counter = sla.counted) -> Evaluation:
+    """The states of both clocks of a running ticket at ``now`` and the escalation step reached, under
+    ``rules`` (Rules.for_ticket). A clock warns against its target's hours: its due time was set from them."""
+    target = rules.targets[ticket.priority]
+    calendar = _calendar(target.calendar, rules.workday_start_hour, rules.workday_end_hour)
 
-    def state(due: dt.datetime) -> str:
-        budget = sla.counted(ticket.opened_at, due, calendar, pauses)
-        return sla.state(now, due, budget=budget, calendar=calendar, warning_percent=rules.breach_warning_percent,
-                         due_soon_hours=rules.due_soon_hours)
+    def state(due: dt.datetime, hours: int) -> str:
+        return sla.state(now, due, budget=dt.timedelta(hours=hours), calendar=calendar, counter=counter,
+                         warning_percent=rules.breach_warning_percent, due_soon_hours=rules.due_soon_hours)
 
     running = [ticket.resolution_due]
     if ticket.first_response_at is None:
-        response = state(ticket.first_response_due)
+        response = state(ticket.first_response_due, target.first_response_hours)
         running.append(ticket.first_response_due)
     else:
         response = SlaState.MET if ticket.first_response_at <= ticket.first_response_due else SlaState.BREACHED
-    resolution = state(ticket.resolution_due)
+    resolution = state(ticket.resolution_due, target.resolution_hours)
+    chain = rules.escalation
     step = None
-    if escalation.step_index(rules.escalation, ticket.escalated_to) < len(rules.escalation) - 1:  # top: nothing to add
-        reached = [s for due in running if (s := sla.escalation_step(now, due, rules.escalation, calendar))]
-        step = max(reached, key=lambda s: escalation.step_index(rules.escalation, s.to), default=None)
+    if escalation.step_index(chain, ticket.escalated_to) < len(chain) - 1:  # at the top: nothing to add
+        reached = [s for due in running if (s := sla.escalation_step(now, due, chain, calendar, counter=counter))]
+        step = max(reached, key=lambda s: escalation.step_index(chain, s.to), default=None)
     return Evaluation(response, resolution, step)
 
 
@@ -118,8 +143,8 @@ class _Chunk:
         self.escalations: list[tuple[Ticket, list]] = []  # (ticket, steps newly reached)
 
     def check(self, ticket: Ticket) -> None:
-        rules = self.rules.of(ticket.policy_version_id)
-        result = evaluate(ticket, rules, self.now)
+        rules = self.rules.for_ticket(ticket)
+        result = evaluate(ticket, rules, self.now, counter=COUNTER)
         changed = (result.response_state, result.sla_state) != (ticket.response_state, ticket.sla_state)
         for name, due, before, after in (("first_response", ticket.first_response_due, ticket.response_state,
                                           result.response_state),
@@ -144,7 +169,7 @@ class _Chunk:
         self.events.append(TicketEvent(ticket=ticket, at=self.now, action="escalate",
                                        note=_("超时升级至：%(step)s") % {"step": self.people.step_label(step.to)}))
         self.audited.append((ticket, {"from": previous, "to": step.to,
-                                      "policy_version": self.rules.numbers[ticket.policy_version_id]}))
+                                      "policy_version": self.rules.number(ticket.policy_version_id)}))
         return True
 
     def write(self) -> None:
@@ -180,8 +205,9 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     changed = due_soon = escalated = 0
     for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
-            tickets = (Ticket.objects.select_for_update().filter(pk__in=ids[start:start + CHUNK], status__in=RUNNING)
-                       .only(*_FIELDS).order_by("pk"))
+            tickets = list(Ticket.objects.select_for_update().filter(pk__in=ids[start:start + CHUNK],
+                                                                    status__in=RUNNING).only(*_FIELDS).order_by("pk"))
+            rules.load(tickets)
             chunk = _Chunk(rules, people, now)
             for ticket in tickets:
                 chunk.check(ticket)
@@ -213,7 +239,7 @@ def auto_close(*, now: dt.datetime, rules: Rules | None = None) -> int:
         ids = list(Ticket.objects.filter(status=Status.RESOLVED, policy_version_id=version_id, resolved_at__lt=cutoff)
                    .order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), CHUNK):
-            closed += _close_chunk(ids[start:start + CHUNK], now, version=rules.numbers[version_id], days=days)
+            closed += _close_chunk(ids[start:start + CHUNK], now, version=rules.number(version_id), days=days)
     return closed
 
 

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 from kehu.core.errors import DomainError
 from kehu.customers.views import _adapt
 from kehu.org.forms import BootstrapForm, add_domain_error
-from kehu.service import selectors, services_rating
 from kehu.service import permissions as perms
+from kehu.service import selectors, services_rating
 from kehu.service.models import Status
 from kehu.web.decorators import permission_required
 

@@ -11,7 +11,7 @@ exactly at the end of a working day is due then, not at the next morning's start
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import chinese_calendar
@@ -127,15 +127,18 @@ def counted(since: dt.datetime, until: dt.datetime, calendar: Calendar,
     return total
 
 
+Counter = Callable[[dt.datetime, dt.datetime, Calendar], dt.timedelta]  # ``counted`` without pauses, or as fast
+
+
 def state(now: dt.datetime, due: dt.datetime, *, budget: dt.timedelta, calendar: Calendar,
-          warning_percent: int = 80, due_soon_hours: int | None = None) -> str:
+          warning_percent: int = 80, due_soon_hours: int | None = None, counter: Counter = counted) -> str:
     """Breached once ``now`` is past ``due`` (exactly at it is not); due soon once ``warning_percent`` of
     the budget is used (counted time left ≤ the rest of the budget) or, if set, ``due_soon_hours`` or fewer
-    counted hours are left; else on track."""
+    counted hours are left; else on track. ``counter``: a faster equal of ``counted`` for a batch (the sweep)."""
     _aware(now, due)
     if now > due:
         return BREACHED
-    left = counted(now, due, calendar)
+    left = counter(now, due, calendar)
     if left * 100 <= budget * (100 - warning_percent):
         return DUE_SOON
     if due_soon_hours is not None and left <= dt.timedelta(hours=due_soon_hours):
@@ -144,13 +147,13 @@ def state(now: dt.datetime, due: dt.datetime, *, budget: dt.timedelta, calendar:
 
 
 def escalation_step(now: dt.datetime, due: dt.datetime, chain: list[EscalationStep],
-                    calendar: Calendar) -> EscalationStep | None:
+                    calendar: Calendar, *, counter: Counter = counted) -> EscalationStep | None:
     """The furthest step of ``chain`` reached: a step is reached once the clock is breached and at least
     its ``after_hours`` of counted time have passed since ``due``. None while not breached."""
     _aware(now, due)
     if now <= due:
         return None
-    over = counted(due, now, calendar)
+    over = counter(due, now, calendar)
     reached = [step for step in chain if over >= dt.timedelta(hours=step.after_hours)]
     # A step of 0 hours is reached the moment the clock breaches, even outside working hours.
     return reached[-1] if reached else None
