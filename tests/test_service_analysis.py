@@ -239,6 +239,8 @@ def test_pages_render_every_section(figures, client, login):
     assert "40.0%" in sla and "张销售" in sla and "33.3%" in sla
     satisfaction = client.get(reverse("service_analysis:satisfaction"), {"month": "2026-10"}).content.decode()
     assert "3.67" in satisfaction and "66.7%" in satisfaction
+    owed = analysis_satisfaction.owed(figures[0]).get()
+    assert reverse("service:ticket", args=[owed.pk]) in satisfaction
 
 
 def test_a_bad_period_is_a_clear_error_not_a_fallback(figures, client, login):
