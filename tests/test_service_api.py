@@ -161,7 +161,7 @@ def test_the_analysis_endpoints_give_the_pages_figures(api_client, team, sales, 
     with django_assert_max_num_queries(SLA_QUERIES):
         sla = caller.get("/api/v1/service-sla-compliance", {"month": "2026-10"}).json()
     assert sla["total"]["current"]["response_share"] == 50.0
-    assert sla["total"]["previous"]["response_share"] == 100.0
+    assert sla["total"]["previous"]["response_share"] == 100.0 and sla["total"]["response_change"] == -50.0
     assert [row["label"] for row in sla["people"]] == [sales.full_name]
     assert sla["complaints_answered_in_time"]["current"]["responded_in_time"] == 1
     rated = caller.get("/api/v1/service-satisfaction", {"month": "2026-10"}).json()

@@ -115,6 +115,7 @@ class SlaRowOut(Schema):
     label: str
     current: SlaFigureOut
     previous: SlaFigureOut
+    response_change: float | None = Field(description="按时首次响应率较上期的变化（百分点）")
     link: str
 
 
@@ -149,8 +150,10 @@ def _figure(figure: analysis_sla.SlaFigure) -> dict:
 
 
 def _sla_row(row: analysis_sla.Compared) -> dict:
+    change = row.response_change
     return {"id": row.current.key, "label": row.label, "current": _figure(row.current),
-            "previous": _figure(row.previous), "link": row.link}
+            "previous": _figure(row.previous), "response_change": None if change is None else float(change),
+            "link": row.link}
 
 
 @sla_router.get("", response=SlaComplianceOut, summary="服务时限达成率")
