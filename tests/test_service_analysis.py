@@ -327,3 +327,16 @@ def test_tickets_under_a_service_commitment_are_measured_against_its_hours(team,
     assert (row.label, row.tickets, row.response_met, row.response_missed) == ("甲公司", 3, 1, 1)
     assert (row.response_share, row.resolution_share) == (Decimal("50.0"), None)
     assert analysis_sla.commitment_compliance(analyst(team[3]), OCTOBER) == []
+
+
+@pytest.mark.req("SVC-3")
+def test_a_team_row_drills_down_into_the_queue_of_that_team(figures, client, login):
+    manager, outsider = figures[0], figures[3]
+    ticket(manager, at("2026-10-19"), title="本团队的工单")
+    ticket(manager, at("2026-10-19"), title="别的团队的工单", department=outsider.department)  # theirs: in scope
+    login(manager)
+    team = next(row for row in analysis_sla.sla_compliance(manager, OCTOBER).teams
+                if row.current.key == manager.department_id)
+    assert team.link == f"/service/tickets/?team={manager.department_id}"
+    queue = client.get(team.link).content.decode()
+    assert "本团队的工单" in queue and "别的团队的工单" not in queue
