@@ -103,6 +103,7 @@ def test_counts_by_every_dimension_beside_the_previous_period(figures):
     assert rows(result.by_channel) == [("电话", 2, 2), ("电子邮件", 1, 0), ("在线表单", 1, 0), ("系统内", 1, 0),
                                        ("微信", 1, 0)]
     assert [row.label for row in result.repeat_customers] == ["甲公司", "乙公司"]
+    assert result.repeat_customer_count == 2
     trend = {row.label: row.count for row in result.by_month}
     assert len(trend) == 12 and list(trend)[0] == "2025-11" and list(trend)[-1] == "2026-10"
     assert (trend["2026-08"], trend["2026-09"], trend["2026-10"], trend["2026-07"]) == (2, 2, 6, 0)
@@ -340,3 +341,16 @@ def test_a_team_row_drills_down_into_the_queue_of_that_team(figures, client, log
     assert team.link == f"/service/tickets/?team={manager.department_id}"
     queue = client.get(team.link).content.decode()
     assert "本团队的工单" in queue and "别的团队的工单" not in queue
+
+
+def test_the_customers_with_several_tickets_are_all_counted_the_most_listed(team):
+    manager, sales = team[0], team[1]
+    for n in range(analysis.REPEAT_SHOWN + 2):
+        customer = make_customer(sales, f"回头客{n}号公司")
+        for day in range(2 + (n == 5)):
+            ticket(sales, at(f"2026-10-{day + 10}"), customer=customer)
+    with clock.frozen(NOW):
+        result = analysis.complaint_analysis(manager, OCTOBER)
+    assert result.repeat_customer_count == analysis.REPEAT_SHOWN + 2
+    assert len(result.repeat_customers) == analysis.REPEAT_SHOWN
+    assert (result.repeat_customers[0].label, result.repeat_customers[0].count) == ("回头客5号公司", 3)

@@ -34,6 +34,7 @@ from kehu.service.analysis_periods import MONTH, Period, midnight, month
 from kehu.service.models import Channel, TicketKind
 
 TOP = 10  # rows shown of the long-tailed dimensions (cause, product, customer)
+REPEAT_SHOWN = 20  # customers with several tickets listed (the most first); all of them are counted
 QUEUE_PATH = "/service/tickets/"  # helper "web"'s queue page; its filters are query parameters
 
 
@@ -91,6 +92,7 @@ class Analysis:
     by_channel: list[Row] = field(default_factory=list)
     by_month: list[Row] = field(default_factory=list)
     repeat_customers: list[Row] = field(default_factory=list)
+    repeat_customer_count: int = 0
     handling: list[Handling] = field(default_factory=list)
 
     @property
@@ -183,8 +185,9 @@ def _breakdowns(result: Analysis, rows: QuerySet, current: Q, before: Q, kind: s
                         key=lambda r: r["customer_id"], label=lambda r: r["customer__name"],
                         link=lambda r: queue_link(customer=r["customer_id"], kind=kind))
     result.by_customer = [row for row in customers if row.count][:TOP]
-    # Every customer who came back with another ticket within the period (SVC-9 repeat complaints).
-    result.repeat_customers = [row for row in customers if row.count >= 2]
+    # The customers who came back with another ticket within the period (SVC-9 repeat complaints).
+    repeated = [row for row in customers if row.count >= 2]
+    result.repeat_customers, result.repeat_customer_count = repeated[:REPEAT_SHOWN], len(repeated)
 
 
 def by_month(user, period: Period, *, kind: str = "", months: int = 12) -> list[Row]:

@@ -74,7 +74,8 @@ class AnalysisOut(Schema):
     by_kind: list[RowOut]
     by_channel: list[RowOut]
     by_month: list[RowOut] = Field(description="近十二个月，按月受理量，最早的在前")
-    repeat_customers: list[RowOut] = Field(description="本期内有两张及以上工单的客户")
+    repeat_customers: list[RowOut] = Field(description="本期内有两张及以上工单的客户（最多的 20 位）")
+    repeat_customer_count: int = Field(description="本期内有两张及以上工单的客户数")
     handling: list[HandlingOut]
 
 
@@ -91,7 +92,8 @@ def service_analysis(request, query: Query[KindPeriodIn]):
     lists = ("by_category", "by_cause", "by_product", "by_customer", "by_kind", "by_channel", "by_month",
              "repeat_customers")
     return {**{name: getattr(found, name) for name in ("kind", "total", "previous_total", "repeat",
-                                                        "previous_repeat", "without_customer", "without_cause")},
+                                                        "previous_repeat", "without_customer", "without_cause",
+                                                        "repeat_customer_count")},
             **{name: _rows(getattr(found, name)) for name in lists},
             "period": _period_out(found.period), "previous": _period_out(found.previous),
             "handling": [vars(h) for h in found.handling]}

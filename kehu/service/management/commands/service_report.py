@@ -97,7 +97,7 @@ def report(user, period) -> list[str]:
         if rows:
             lines += [title, *table([heading, *count_headers], [[r.label, r.count, r.previous] for r in rows]), ""]
     if found.repeat_customers:
-        lines += [_("本期内多次反映的客户"),
+        lines += [_("本期内多次反映的客户：%(n)s 位") % {"n": found.repeat_customer_count},
                   *table([_("客户"), _("工单")], [[r.label, r.count] for r in found.repeat_customers]), ""]
     if found.handling:
         lines += [_("处理时长（受理至解决）"), *table(
