@@ -48,6 +48,13 @@ def test_a_strategic_customers_complaint_from_entry_to_closing(live_server, page
     assert rows.first.get_attribute("data-ticket") == ticket.number
     assert "战略" in rows.first.inner_text() and "普通客户的重大问题" in rows.nth(1).inner_text()
 
+    page.select_option("main select[name=kind]", "inquiry")  # a filter applies as soon as it changes
+    page.wait_for_url(re.compile(r"kind=inquiry"))
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#queue tbody tr").first.get_attribute("data-ticket") is None  # no inquiries
+    page.go_back()
+    page.wait_for_load_state("networkidle")
+    rows = page.locator("#queue tbody tr")
     rows.first.get_by_role("link", name=ticket.number).click()
     page.wait_for_url(re.compile(rf"/service/tickets/{ticket.pk}/$"))
     page.locator("#act-start summary").click()

@@ -13,11 +13,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kehu.compliance.models import AuditEntry
 from kehu.core import clock, schedule
+from kehu.customers.models import Customer
 from kehu.engagement.models import Notification, Task
 from kehu.org import roles
 from kehu.org.factories import DepartmentFactory
@@ -25,9 +28,10 @@ from kehu.policy import services as policy_services
 from kehu.policy.evaluators import sla
 from kehu.policy.models import Policy
 from kehu.policy.selectors import version_in_force
-from kehu.service import actions, sla_sweep, tasks
+from kehu.service import actions, services, services_rating, sla_sweep, tasks
 from kehu.service.counting import FastCounter
-from kehu.service.models import PRIORITY_RANK, Status, Ticket, TicketEvent
+from kehu.service.models import PRIORITY_RANK, ServiceCommitment, Status, Ticket, TicketEvent
+from tests.customer_data import make_customer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("SVC-3")]
 
@@ -260,6 +264,37 @@ def test_a_run_that_changed_something_leaves_one_sweep_entry(team):
     assert entry.data["escalated"] == 1 and entry.data["checked"] == 1
 
 
+def test_a_clock_in_a_year_the_calendar_does_not_know_leaves_that_ticket_alone_not_the_others(team):
+    breached = ticket_row(team["engineer"], at(2026, 11, 18, 11))
+    unknown = ticket_row(team["engineer"], at(2026, 11, 18, 11), number="T2", resolution_due=at(2031, 1, 6, 12))
+    result = sweep(at(2026, 11, 23, 12))
+    breached.refresh_from_db()
+    unknown.refresh_from_db()
+    assert (result.checked, result.unevaluated, result.escalated) == (2, 1, 1)
+    assert breached.escalated_to == "manager" and unknown.escalated_to == ""
+    out, err = StringIO(), StringIO()
+    call_command("tickets_sweep", "--at", "2026-11-23T12:00", stdout=out, stderr=err)
+    assert "chinese_calendar" in err.getvalue()
+
+
+def test_the_sweep_reads_in_chunks_not_per_ticket(team, make_user, django_assert_max_num_queries):
+    people = [team["engineer"], *(make_user(roles.AFTER_SALES_ENGINEER, manager=team["boss"]) for _ in range(3))]
+    for i in range(40):  # on track at the moment below, the others breached and escalated to the manager
+        ticket_row(people[i % 4], at(2026, 11, 18, 9) if i % 2 else at(2026, 11, 12, 10), number=f"T{i}")
+    sweep(at(2026, 11, 18, 12))
+    # Nothing left to change: the ids, one locked chunk (its savepoint and release here), the policy version,
+    # the versions of resolved tickets (auto-close): the same for 40 tickets as for 4.
+    with django_assert_max_num_queries(6):
+        assert sweep(at(2026, 11, 18, 12)).changed == 0
+    # One more step for 20 tickets: a fixed set of reads, the chunk's bulk writes and a notice each.
+    with CaptureQueriesContext(connection) as queries:
+        assert sweep(at(2026, 11, 19, 13)).escalated == 20  # 24 counted hours: the marketing VP
+    reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and "engagement_notification" not in q["sql"]]
+    # The ids, the chunk, the version, role names for the events, the audit head twice (escalations, the run's
+    # entry), the responsible users, their departments, the VP role's holders, the resolved tickets' versions.
+    assert len(reads) == 10, reads
+
+
 def test_the_sweep_runs_every_15_minutes():
     entry = schedule.REGISTRY[tasks.sweep_sla.module_path]
     assert entry.every == dt.timedelta(minutes=15)
@@ -274,6 +309,57 @@ def test_the_command_sweeps_as_of_a_moment_and_prints_counts(team):
     assert "检查 1 张进行中工单" in out.getvalue() and "超时升级 1 张" in out.getvalue()
     with pytest.raises(CommandError, match="ISO"):
         call_command("tickets_sweep", "--at", "明天")
+
+
+# --- through the services: a commitment's budget, and the issue's done-when -------------------------------
+def test_a_commitments_shorter_limit_is_the_budget_a_clock_warns_against(team, make_user):
+    with clock.frozen(at(2026, 11, 16, 9)):
+        customer = make_customer(make_user(roles.KEY_ACCOUNT_MANAGER), "上海宏大机械制造有限公司")
+    ServiceCommitment.objects.create(customer=customer, content="4 小时内响应，8 小时内解决", response_hours=4,
+                                     resolution_hours=8, valid_from=dt.date(2026, 1, 1), created_by=team["boss"])
+    with clock.frozen(at(2026, 11, 16, 10)):
+        ticket = services.ticket_open(actor=team["head"], kind="after_sales", channel="phone", title="停机",
+                                      description="产线停机", customer=customer, responsible=team["engineer"])
+    assert ticket.first_response_due == at(2026, 11, 16, 14)  # 4 working hours
+    sweep(at(2026, 11, 16, 13))  # 1 hour of 4 left: 75 % used
+    ticket.refresh_from_db()
+    assert ticket.response_state == "on_track"
+    sweep(at(2026, 11, 16, 13, 15))  # 45 minutes left: past 80 % of the commitment's 4 hours
+    ticket.refresh_from_db()
+    assert ticket.response_state == "due_soon"
+
+
+@pytest.mark.req("SVC-5", "FB-2")
+def test_a_strategic_complaint_before_national_day_escalates_after_it_and_its_rating_counts(team, make_user):
+    kam = make_user(roles.KEY_ACCOUNT_MANAGER, full_name="赵大客户经理", department=team["engineer"].department)
+    with clock.frozen(at(2026, 9, 1, 9)):
+        customer = make_customer(kam, "上海宏大机械制造有限公司")
+    Customer.objects.filter(pk=customer.pk).update(tier="strategic")
+    customer.refresh_from_db()
+    with clock.frozen(at(2026, 9, 30, 15)):  # Wednesday afternoon, the eve of the holiday
+        ticket = services.ticket_open(actor=team["head"], kind="complaint", channel="phone", title="交货延误",
+                                      description="关键设备延误两周", customer=customer, responsible=team["engineer"])
+    assert ticket.strategic and ticket.priority == "high"
+    # 24 working hours: 3 on the 30th, none 1-7 October, 9 on the 8th and the 9th, 3 on the adjusted Saturday.
+    assert ticket.first_response_due == at(2026, 10, 10, 12)
+    sweep(at(2026, 10, 7, 23))
+    ticket.refresh_from_db()
+    assert ticket.escalated_to == "" and ticket.response_state == "on_track"  # 3 of 24 hours used
+    sweep(at(2026, 10, 12, 10))  # ignored: 6 h on the 10th and 1 h on Monday past the due time
+    ticket.refresh_from_db()
+    assert ticket.escalated_to == "manager" and notified(team["boss"], "service_escalation") == 1
+    with clock.frozen(at(2026, 10, 12, 11)):
+        ticket = services.ticket_respond(actor=team["engineer"], ticket=ticket, note="已致电客户致歉")
+        ticket = services.ticket_transition(actor=team["engineer"], ticket=ticket, to=Status.RESOLVED,
+                                            cause="排产冲突", solution="加急发货")
+        ticket = services.ticket_transition(actor=team["engineer"], ticket=ticket, to=Status.CLOSED,
+                                            by_customer=True)
+    task = Task.objects.get(source_key=f"callback:{ticket.pk}")
+    assert task.assignee == kam
+    with clock.frozen(at(2026, 10, 13, 10)):
+        services_rating.ticket_rate(actor=kam, ticket=ticket, satisfaction=4, comment="处理积极")
+    task.refresh_from_db()
+    assert task.status == "done" and Ticket.objects.get(pk=ticket.pk).satisfaction == 4
 
 
 # --- counted time in constant time (kehu/service/counting.py) -----------------------------------------------

@@ -20,9 +20,10 @@ from kehu.engagement.services import contact_of
 from kehu.org.access import require_permission
 from kehu.org.models import User
 from kehu.service import permissions as perms
-from kehu.service import selectors, services, services_rating, workflow
+from kehu.service import selectors, services, workflow
 from kehu.service.models import Channel, Priority, Severity, SlaState, TicketCategory, TicketKind
 from kehu.service.models import Status as TicketStatus
+from kehu.service.services_rating import COMMENT_MAX
 
 router = Router(tags=["tickets"])
 
@@ -248,12 +249,12 @@ def ticket_feedback(request, ticket_id: int, payload: FeedbackIn):
 
 class RateIn(Schema):
     satisfaction: int = Field(ge=1, le=5, description="回访满意度 1–5 分")
-    comment: str = Field("", max_length=services_rating.COMMENT_MAX)
+    comment: str = Field("", max_length=COMMENT_MAX)
 
 
 @router.post("/{int:ticket_id}/rate", response=TicketDetailOut, summary="记录回访满意度")
 def ticket_rate(request, ticket_id: int, payload: RateIn):
     """The callback's rating of a closed ticket (FB-2); once: the first rating stands."""
-    services_rating.ticket_rate(actor=request.auth, ticket=selectors.ticket_for(request.auth, ticket_id),
-                                satisfaction=payload.satisfaction, comment=payload.comment)
+    services.ticket_rate(actor=request.auth, ticket=selectors.ticket_for(request.auth, ticket_id),
+                         satisfaction=payload.satisfaction, comment=payload.comment)
     return _detail(request.auth, ticket_id)

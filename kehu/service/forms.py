@@ -115,13 +115,13 @@ class TicketEditForm(BootstrapForm):
 
 class AssignForm(BootstrapForm):
     responsible = UserChoiceField(label=_("责任人"), queryset=active_users())
-    note = forms.CharField(label=_("说明"), max_length=500, required=False)
+    note = forms.CharField(label=_("处理说明"), max_length=500, required=False)
 
 
 class NoteForm(BootstrapForm):
     """Respond, start, wait, resume, close, reopen: what happened, in a sentence (required to respond)."""
 
-    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("处理说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, note_required=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -131,7 +131,7 @@ class NoteForm(BootstrapForm):
 class ResolveForm(BootstrapForm):
     cause = forms.CharField(label=_("原因分析"), widget=forms.Textarea(attrs={"rows": 3}))
     solution = forms.CharField(label=_("解决方案"), widget=forms.Textarea(attrs={"rows": 3}))
-    note = forms.CharField(label=_("说明"), required=False, max_length=500)
+    note = forms.CharField(label=_("处理说明"), required=False, max_length=500)
 
 
 class FeedbackForm(BootstrapForm):

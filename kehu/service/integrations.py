@@ -79,7 +79,7 @@ def my_open_tickets(user):
             .order_by("urgency", "resolution_due", "pk"))
 
 
-def _row(ticket, today: dt.date) -> myday.MyDayRow:
+def _row(ticket) -> myday.MyDayRow:
     states = [SlaState(state).label for state in (ticket.response_state, ticket.sla_state)
               if state in (SlaState.BREACHED, SlaState.DUE_SOON)]
     detail = " · ".join(str(part) for part in [ticket.customer.name if ticket.customer else ticket.reporter_company,
@@ -96,8 +96,8 @@ def tickets_section(user, today: dt.date) -> myday.MyDaySection | None:
     if not shown:
         return None
     count = len(shown) if len(shown) < ROWS else tickets.count()
-    return myday.MyDaySection(title=_("我的工单"), rows=[_row(t, today) for t in shown], link=reverse("service:queue") + "?mine=1",
-                              count=count)
+    return myday.MyDaySection(title=_("我的工单"), rows=[_row(ticket) for ticket in shown], count=count,
+                              link=reverse("service:queue") + "?mine=1")
 
 
 def team_open_tickets(member_ids: list[int], today: dt.date) -> dict[int, int]:
@@ -113,7 +113,7 @@ def ready() -> None:
     from kehu.service import callbacks, demo, tasks  # noqa: F401 (callbacks: the task kind)
 
     handover.register(handover.Handover(HANDOVER_CODE, gettext_lazy("服务工单"), open_tickets, "responsible",
-                                        move=_hand_over, split=True))
+                                        move=_hand_over, split=True, url_name="service:ticket"))
     ownership.register_carrier("tickets", carry_tickets)
     for model in (Ticket, ServiceCommitment):
         merging.register(f"service.{model.__name__.lower()}", merging.foreign_key_mover(model, "customer"),

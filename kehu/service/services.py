@@ -37,6 +37,7 @@ from kehu.service.models import (
     TicketKind,
 )
 from kehu.service.selectors import ticket_url
+from kehu.service.services_rating import ticket_rate  # noqa: F401 (FB-2: the interface's name; built there)
 
 TITLE_MAX = 200
 TEXT_MAX = 5000

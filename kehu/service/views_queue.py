@@ -62,13 +62,12 @@ def ticket_search(request):
     return redirect(f"{url}?{params.urlencode()}" if params else url)
 
 
-def _customer_pick(request, form: TicketForm) -> dict:
+def _customer_pick(request, data, preset=None) -> dict:
     """The picker's choices: the customers in the user's scope matching the search text (the customer list's
-    search), the customer picked (posted, or preselected from the customer page) and its contacts."""
-    data = form.data if form.is_bound else {}
+    search), the customer picked (posted, else ``preset`` from the customer page) and its contacts."""
     q = data.get("customer_q", "").strip()[:100]
     posted = str(data.get("customer", "") or "")
-    picked = _picked(request.user, int(posted)) if posted.isdigit() else form.initial.get("customer")
+    picked = _picked(request.user, int(posted)) if posted.isdigit() else preset
     found = list(_adapt(customer_selectors.customers_for, request.user,
                         customer_selectors.CustomerFilters(q=q))[:PICK_ROWS]) if q else []
     if picked is not None and picked.pk not in {customer.pk for customer in found}:
@@ -86,8 +85,9 @@ def _picked(user, pk: int):
         return None
 
 
-def _new_page(request, form: TicketForm, status: int = 200):
-    return render(request, "service/ticket_new.html", {"form": form, **_customer_pick(request, form)}, status=status)
+def _new_page(request, form: TicketForm, data, preset=None, status: int = 200):
+    return render(request, "service/ticket_new.html", {"form": form, **_customer_pick(request, data, preset)},
+                  status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -96,7 +96,7 @@ def ticket_new(request):
     """Enter a ticket for any channel; ``?customer=<pk>`` comes from the customer page (404 out of scope)."""
     preset = request.GET.get("customer", "")
     customer = _adapt(customer_selectors.customer_for, request.user, int(preset)) if preset.isdigit() else None
-    form = TicketForm(request.POST or None, user=request.user, initial={"customer": customer} if customer else {})
+    form = TicketForm(request.POST or None, user=request.user)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -106,18 +106,18 @@ def ticket_new(request):
             else:
                 messages.success(request, _("已登记工单 %(number)s。") % {"number": ticket.number})
                 return redirect("service:ticket", pk=ticket.pk)
-        return _new_page(request, form, status=400)
-    return _new_page(request, form)
+        return _new_page(request, form, request.POST, status=400)
+    return _new_page(request, form, {}, preset=customer)
 
 
 @require_POST
 @permission_required(perms.TICKET_HANDLE)
 def ticket_new_pick(request):
-    """Search and pick the customer, then its contact: the picker for htmx, else the whole form again."""
-    form = TicketForm(request.POST, user=request.user)
+    """Search and pick the customer, then its contact: the picker for htmx, else the whole form again with what
+    was typed (not yet checked: the search is no attempt to save)."""
     if request.htmx:
-        return render(request, "service/_customer_pick.html", _customer_pick(request, form))
-    return _new_page(request, form)
+        return render(request, "service/_customer_pick.html", _customer_pick(request, request.POST))
+    return _new_page(request, TicketForm(user=request.user, initial=request.POST.dict()), request.POST)
 
 
 def tickets_tab(request, customer) -> dict:

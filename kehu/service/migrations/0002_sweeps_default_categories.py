@@ -1,17 +1,18 @@
 """The default ticket categories (SVC-2): installed once, then the administrators' to change. A category an
-administrator already has under the same code is left as it is."""
+administrator already has under the same code is left as it is. The codes are spelled out (product_quality,
+not quality) so they do not take the short codes a company or a test would choose for its own."""
 
 from django.db import migrations
 
 # (code, name, English name, default kind)
 DEFAULT_CATEGORIES = [
-    ("quality", "产品质量", "Product quality", "quality"),
-    ("logistics", "交付物流", "Delivery and logistics", ""),
-    ("installation", "安装维修", "Installation and repair", "after_sales"),
-    ("attitude", "服务态度", "Service attitude", "complaint"),
-    ("pricing", "价格账单", "Prices and billing", ""),
-    ("inquiry", "咨询", "Inquiry", "inquiry"),
-    ("other", "其他", "Other", ""),
+    ("product_quality", "产品质量", "Product quality", "quality"),
+    ("delivery_logistics", "交付物流", "Delivery and logistics", ""),
+    ("installation_repair", "安装维修", "Installation and repair", "after_sales"),
+    ("service_attitude", "服务态度", "Service attitude", "complaint"),
+    ("price_billing", "价格账单", "Prices and billing", ""),
+    ("consultation", "咨询", "Inquiry", "inquiry"),
+    ("other_matters", "其他", "Other", ""),
 ]
 
 

@@ -31,3 +31,6 @@ class Command(BaseCommand):
             result = sla_sweep.sla_sweep(now=at or clock.now())
         self.stdout.write(f"检查 {result.checked} 张进行中工单：状态变化 {result.changed} 张，即将超时提醒 "
                           f"{result.due_soon} 张，超时升级 {result.escalated} 张；自动关闭 {result.auto_closed} 张。")
+        if result.unevaluated:
+            self.stderr.write(f"{result.unevaluated} 张工单的时限超出 chinese_calendar 已公布的年份，未能计算，"
+                              f"请升级该软件包。")
