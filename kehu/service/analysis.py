@@ -113,9 +113,9 @@ def _both(user, period: Period, previous: Period, kind: str) -> tuple[QuerySet, 
     return rows, Q(opened_at__gte=period.since), Q(opened_at__lt=period.since)
 
 
-def _grouped(rows: QuerySet, current: Q, before: Q, *keys, **annotations) -> list[dict]:
-    return list(rows.values(*keys).annotate(n=Count("pk", filter=current), p=Count("pk", filter=before),
-                                            **annotations).order_by())
+def _grouped(rows: QuerySet, current: Q, before: Q, *keys) -> list[dict]:
+    """Counts per value of ``keys``: ``n`` in the period, ``p`` in the previous one."""
+    return list(rows.values(*keys).annotate(n=Count("pk", filter=current), p=Count("pk", filter=before)).order_by())
 
 
 def _ranked(found: list[dict], key, label, link, limit: int | None = None) -> list[Row]:
