@@ -28,6 +28,8 @@ from kehu.org.api_auth import ApiTokenAuth, docs_access
 from kehu.org.api_handover import check_router as handover_check_router
 from kehu.org.api_handover import router as handover_router
 from kehu.policy.api import router as policy_router
+from kehu.service.api import router as tickets_router
+from kehu.service.api_analysis import analysis_router, satisfaction_router, sla_router
 from kehu.service.api_kb import commitments_router, handbook_router, problems_router
 
 
@@ -78,3 +80,7 @@ api.add_router("/tasks", tasks_router)
 api.add_router("/service-commitments", commitments_router)
 api.add_router("/handbook-articles", handbook_router)
 api.add_router("/policy-problems", problems_router)
+api.add_router("/tickets", tickets_router)
+api.add_router("/service-analysis", analysis_router)
+api.add_router("/service-sla-compliance", sla_router)
+api.add_router("/service-satisfaction", satisfaction_router)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("customers/", include("kehu.customers.urls")),
     path("", include("kehu.engagement.urls")),
     path("visits/", include("kehu.engagement.urls_visits")),
+    path("service/analysis/", include("kehu.service.urls_analysis")),
     path("service/", include("kehu.service.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api.urls),

@@ -212,6 +212,11 @@ class Ticket(models.Model):
             models.Index(fields=["sla_state", "status"], name="service_ticket_sla"),
             models.Index(fields=["category", "opened_at"], name="service_ticket_category"),
             models.Index(fields=["opened_at"], name="service_ticket_opened"),
+            # The satisfaction figures (FB-2) read the ratings of a period; the callbacks owed are the closed
+            # tickets not rated, oldest first (docs/performance.md "Service queue and analysis").
+            models.Index(fields=["rated_at"], name="service_ticket_rated", condition=Q(rated_at__isnull=False)),
+            models.Index(fields=["closed_at"], name="service_ticket_owed",
+                         condition=Q(status="closed", satisfaction__isnull=True)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=5),
