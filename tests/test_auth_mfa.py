@@ -159,7 +159,8 @@ def plain_paths(patterns=None, prefix=""):
 
 
 OPEN_PATHS = {"/login/", "/login/verify/", "/login/enrol/", "/login/enrol/qr.svg", "/health", "/i18n/setlang/",
-              "/logout/"}
+              "/logout/",
+              "/public/service/", "/public/service/status/"}  # the customers' own forms (SVC-8): tests/test_web_access.py
 
 
 @pytest.mark.req("SEC-1")

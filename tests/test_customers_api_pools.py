@@ -107,7 +107,7 @@ def test_transfer_lock_release_history_and_bulk(api_client, make_user, manager, 
     assert post(f"/api/v1/customers/{first.pk}/transfer", {"to_owner_id": mate.pk, "reason": ""}).status_code == 400
     done = post(f"/api/v1/customers/{first.pk}/transfer", {"to_owner_id": mate.pk, "reason": "区域调整",
                                                           "keep_as_team_member": True})
-    assert done.status_code == 200 and done.json()["carried"] == {"contacts": 0}
+    assert done.status_code == 200 and done.json()["carried"]["contacts"] == 0
     assert post(f"/api/v1/customers/{first.pk}/lock", {"reason": "重点跟进"}).json() == {
         "customer_id": first.pk, "locked": True}
     released = api_client(mate).post(f"/api/v1/customers/{first.pk}/release", {"reason": "不跟了"},
