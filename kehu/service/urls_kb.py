@@ -12,7 +12,6 @@ urlpatterns = [
     path("commitments/<int:pk>/withdraw/", views.commitment_withdraw, name="commitment_withdraw"),
     path("handbook/", views.article_list, name="article_list"),
     path("handbook/new/", views.article_edit, name="article_new"),
-    path("handbook/suggest/", views.article_suggest, name="article_suggest"),
     path("handbook/<int:pk>/", views.article_detail, name="article_detail"),
     path("handbook/<int:pk>/edit/", views.article_edit, name="article_edit"),
     path("problems/", views.problem_list, name="problem_list"),

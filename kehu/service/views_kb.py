@@ -166,16 +166,6 @@ def article_edit(request, pk: int | None = None):
                   status=400 if form.errors else 200)
 
 
-@require_GET
-@permission_required(perms.TICKET_HANDLE)
-def article_suggest(request):
-    """The handbook's suggestions for a ticket being written (htmx: the new-ticket form and the ticket page
-    send its ``category`` and its words as ``text``, or the form's own ``title`` and ``description``)."""
-    text = " ".join(request.GET.get(name, "") for name in ("title", "description", "text"))
-    articles = handbook.suggest(category=_category(request), text=text)
-    return render(request, "service/_handbook_suggestions.html", {"articles": articles})
-
-
 # --- the policy problem log -----------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 @any_permission_required(perms.HANDBOOK_EDIT, perms.PROBLEM_REPORT)
