@@ -15,6 +15,7 @@ from kehu.org import roles
 from kehu.org.models import Role, UserRole
 from kehu.service import analysis, analysis_periods, analysis_satisfaction, analysis_sla
 from kehu.service import permissions as perms
+from kehu.service.models import Ticket
 from tests.customer_data import make_customer
 from tests.service_figures import at, category, ticket
 
@@ -109,11 +110,26 @@ def test_counts_by_every_dimension_beside_the_previous_period(figures):
     assert (trend["2026-08"], trend["2026-09"], trend["2026-10"], trend["2026-07"]) == (2, 2, 6, 0)
 
 
-def test_drill_down_links_filter_the_queue(figures):
-    result = analysis.complaint_analysis(figures[0], OCTOBER, kind="complaint")
+def test_drill_down_links_filter_the_queue(figures, client, login):
+    manager = figures[0]
+    result = analysis.complaint_analysis(manager, OCTOBER, kind="complaint")
     quality = result.by_category[0]
-    assert quality.link == f"/service/tickets/?category={quality.key}&kind=complaint"
-    assert result.by_customer[0].link.startswith("/service/tickets/?customer=")
+    assert quality.link == f"/service/tickets/?category={quality.key}&kind=complaint&status=all"
+    login(manager)
+
+    def listed(link):  # the titles the queue lists behind a link (every status: resolved ones too)
+        return sorted(ticket.title for ticket in client.get(link).context["page"])
+
+    assert listed(quality.link) == sorted(Ticket.objects.filter(category_id=quality.key, kind="complaint")
+                                          .values_list("title", flat=True))
+    customer = result.by_customer[0]
+    assert listed(customer.link) == sorted(Ticket.objects.filter(customer_id=customer.key, kind="complaint")
+                                           .values_list("title", flat=True))
+    pump = next(row for row in result.by_product if row.label == "A型泵")
+    assert len(listed(pump.link)) == Ticket.objects.filter(product="A型泵", kind="complaint").count() == 3
+    owed = analysis_satisfaction.satisfaction(manager, OCTOBER).owed_link
+    assert listed(owed) == sorted(Ticket.objects.filter(status="closed", satisfaction__isnull=True)
+                                  .exclude(customer__owner=figures[3]).values_list("title", flat=True))
 
 
 def test_handling_time_average_and_median_per_kind(figures):
@@ -338,7 +354,7 @@ def test_a_team_row_drills_down_into_the_queue_of_that_team(figures, client, log
     login(manager)
     team = next(row for row in analysis_sla.sla_compliance(manager, OCTOBER).teams
                 if row.current.key == manager.department_id)
-    assert team.link == f"/service/tickets/?team={manager.department_id}"
+    assert team.link == f"/service/tickets/?team={manager.department_id}&status=all"
     queue = client.get(team.link).content.decode()
     assert "本团队的工单" in queue and "别的团队的工单" not in queue
 

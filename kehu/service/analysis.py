@@ -39,7 +39,8 @@ QUEUE_PATH = "/service/tickets/"  # helper "web"'s queue page; its filters are q
 
 
 def queue_link(**filters) -> str:
-    """The ticket queue filtered to one figure's tickets (the drill-down)."""
+    """The ticket queue filtered to one figure's tickets (the drill-down): of every status unless told."""
+    filters.setdefault("status", "all")
     return f"{QUEUE_PATH}?{urlencode({k: v for k, v in filters.items() if v not in (None, '')})}"
 
 

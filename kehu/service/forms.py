@@ -12,6 +12,7 @@ from kehu.org.forms import BootstrapForm, DepartmentChoiceField, UserChoiceField
 from kehu.org.models import Department, User
 from kehu.service import permissions as perms
 from kehu.service.models import Channel, Priority, Severity, SlaState, Status, TicketCategory, TicketKind
+from kehu.service.selectors import ALL_STATUSES, NONE
 
 
 def active_users():
@@ -26,23 +27,37 @@ def _any(label) -> list:
     return [("", label)]
 
 
+def _categories() -> list:
+    return [*_any(_("全部分类")), (NONE, _("（未分类）")),
+            *((str(category.pk), category.display_name) for category in TicketCategory.objects.all())]
+
+
 class QueueFilterForm(forms.Form):
     """The queue's filters: all PI-free, so they live in the URL (the search text does not: WEB-7)."""
 
     team = DepartmentChoiceField(label=_("处理团队"), queryset=teams(), required=False, empty_label=_("全部团队"))
     # Empty: every open status (selectors.queue's default), the list an agent works from.
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=_any(_("未关闭")) + Status.choices)
+    status = forms.ChoiceField(label=_("状态"), required=False,
+                               choices=[*_any(_("未关闭")), *Status.choices, (ALL_STATUSES, _("全部状态"))])
+    category = forms.ChoiceField(label=_("分类"), required=False, choices=_categories)
     kind = forms.ChoiceField(label=_("类型"), required=False, choices=_any(_("全部类型")) + TicketKind.choices)
     priority = forms.ChoiceField(label=_("优先级"), required=False, choices=_any(_("全部优先级")) + Priority.choices)
     sla_state = forms.ChoiceField(label=_("时限状态"), required=False, choices=_any(_("全部")) + SlaState.choices)
     mine = forms.BooleanField(label=_("只看我负责的"), required=False)
+    # Set by the analysis pages' drill-down links (kehu/service/analysis.py queue_link), kept as the filters change.
+    customer = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    product = forms.CharField(max_length=100, required=False, widget=forms.HiddenInput)
+    responsible = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    rated = forms.ChoiceField(required=False, choices=[("", ""), ("no", "no")], widget=forms.HiddenInput)
 
     def filters(self) -> dict:
         """The keyword arguments of ``selectors.queue`` (the form has been validated)."""
         data = self.cleaned_data
         return {"team": data.get("team"), "status": data.get("status") or None, "kind": data.get("kind") or None,
                 "priority": data.get("priority") or None, "sla_state": data.get("sla_state") or None,
-                "mine": bool(data.get("mine"))}
+                "mine": bool(data.get("mine")), "category": data.get("category") or None,
+                "customer": data.get("customer"), "product": data.get("product") or "",
+                "responsible": data.get("responsible"), "rated": data.get("rated") or ""}
 
 
 class TicketForm(BootstrapForm):

@@ -42,14 +42,26 @@ def ticket_for(user, pk) -> Ticket:
     return ticket
 
 
-def queue(user, *, team=None, status=None, kind=None, priority=None, sla_state=None, mine=False,
-          q: str = "") -> QuerySet:
-    """The work queue: open tickets unless ``status`` says otherwise, strategic customers first, then by
-    priority, then the resolution due soonest (SVC-2). ``team``: a department (or its id)."""
+ALL_STATUSES, NONE = "all", "none"  # the queue's "every status" and "without a category"
+
+
+def queue(user, *, team=None, status=None, kind=None, priority=None, sla_state=None, mine=False, q: str = "",
+          category=None, customer=None, product: str = "", responsible=None, rated: str = "") -> QuerySet:
+    """The work queue: open tickets unless ``status`` says otherwise ("all": every status), strategic customers
+    first, then by priority, then the resolution due soonest (SVC-2). ``team``: a department (or its id);
+    ``category``: one (or its id) or "none" for the uncategorised; ``rated="no"``: closed and not yet rated
+    (the callbacks owed). The analysis pages' drill-downs land here with these."""
     tickets = tickets_visible(user)
-    tickets = tickets.filter(status=status) if status else tickets.filter(status__in=OPEN_STATUSES)
-    conditions = {"department": team, "kind": kind, "priority": priority, "sla_state": sla_state}
+    if status != ALL_STATUSES:
+        tickets = tickets.filter(status=status) if status else tickets.filter(status__in=OPEN_STATUSES)
+    if category == NONE:
+        tickets = tickets.filter(category__isnull=True)
+        category = None
+    conditions = {"department": team, "kind": kind, "priority": priority, "sla_state": sla_state,
+                  "category": category, "customer": customer, "product": product, "responsible": responsible}
     tickets = tickets.filter(**{key: value for key, value in conditions.items() if value})
+    if rated == "no":
+        tickets = tickets.filter(status=Status.CLOSED, satisfaction__isnull=True)
     if mine:
         tickets = tickets.filter(responsible=user)
     q = (q or "").strip()
