@@ -13,6 +13,7 @@ from kehu.compliance.models import AuditEntry
 from kehu.core import clock
 from kehu.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from kehu.customers.models import Customer
+from kehu.engagement import services as engagement_services
 from kehu.engagement.models import Task
 from kehu.org import roles
 from kehu.service import actions, services, services_rating, sla_sweep
@@ -206,3 +207,16 @@ def test_my_day_links_the_callback_task_to_the_rating_form(engineer, customer, c
         html = client.get(reverse("engagement:my_day")).content.decode()
     assert reverse("service:ticket_rate", args=[ticket.pk]) in html
     assert f"回访：{ticket.number}" in html
+    task = Task.objects.get(source_key=f"callback:{ticket.pk}")
+    assert reverse("engagement:task_done", args=[task.pk]) not in html  # done by recording the rating
+
+
+def test_a_callback_is_done_by_its_rating_not_by_the_done_button(engineer, customer, client, login):
+    ticket = closed(engineer, customer)
+    task = Task.objects.get(source_key=f"callback:{ticket.pk}")
+    with pytest.raises(Conflict, match="回访"):
+        engagement_services.task_complete(actor=task.assignee, task=task)
+    login(task.assignee)
+    client.post(reverse("engagement:task_done", args=[task.pk]))
+    task.refresh_from_db()
+    assert task.status == "open"  # still owed: the satisfaction figures count it among the callbacks owed

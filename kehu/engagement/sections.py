@@ -48,7 +48,8 @@ def _task_rows(user, today, follow_ups: bool):
                           args=[task.customer_id]) if task.customer_id else ""
         return myday.MyDayRow(title=task.title, detail=task.customer.name if task.customer else task.kind_label,
                               url=url, due=task.due_date, overdue=task.due_date < today,
-                              done_url=reverse("engagement:task_done", args=[task.pk]))
+                              done_url=None if task.kind in TASK_URLS  # done on that page (a callback: its rating)
+                              else reverse("engagement:task_done", args=[task.pk]))
 
     return tasks, row
 

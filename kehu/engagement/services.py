@@ -14,7 +14,7 @@ from kehu.core.errors import Conflict, DomainError, NotFound
 from kehu.customers.models import Contact, Customer
 from kehu.engagement import actions
 from kehu.engagement import permissions as perms
-from kehu.engagement.models import CLOSED_BY_FOLLOWUP, FOLLOW_UP, FollowUp, Task, TaskStatus
+from kehu.engagement.models import CLOSED_BY_FOLLOWUP, FOLLOW_UP, TASK_URLS, FollowUp, Task, TaskStatus
 from kehu.org.access import require_permission
 
 CONTENT_MAX = 2000
@@ -82,6 +82,8 @@ def task_complete(*, actor, task: Task) -> Task:
         raise NotFound("task_not_found", _("待办不存在，或不是您的。"))
     if task.status != TaskStatus.OPEN:
         raise Conflict("task_not_open", _("该待办已完成或已取消。"))
+    if task.kind in TASK_URLS:  # e.g. a callback is done when its rating is recorded (FB-2), not by a click
+        raise Conflict("task_done_on_its_page", _("该待办须在其页面上办理完成（%(kind)s）。") % {"kind": task.kind_label})
     task.status, task.done_at, task.done_by = TaskStatus.DONE, clock.now(), actor
     task.save(update_fields=["status", "done_at", "done_by"])
     audit.record(actor, actions.TASK_COMPLETE, task, {"kind": task.kind, "customer": task.customer_id})
