@@ -50,6 +50,7 @@ from kehu.customers.models import Tag
 from kehu.customers.presets import RISK_LEVEL_KEY
 from kehu.policy.evaluators.suitability import PRODUCT_RISKS, risk_label
 from kehu.policy.selectors import tier_names, version_in_force
+from kehu.web import search
 from kehu.web.decorators import permission_required
 
 SEARCH_SESSION_KEY = "kehu_customer_search"
@@ -85,7 +86,7 @@ def _region_options(data) -> dict:
 def customer_list(request):
     form = CustomerFilterForm(request.GET)
     form.is_valid()
-    q = request.session.get(SEARCH_SESSION_KEY, "")
+    q = search.remembered(request, SEARCH_SESSION_KEY)
     definitions = custom_fields.definitions()
     custom, custom_errors = custom_fields.filters_from(request.GET, definitions)
     rows = _adapt(selectors.customers_for, request.user, dataclasses.replace(form.filters(q), custom=custom))
@@ -110,15 +111,7 @@ def customer_list(request):
 @permission_required(perms.VIEW)
 def customer_search(request):
     """Keep the search text in the session and go back to the list with the same (PI-free) filters."""
-    q = request.POST.get("q", "").strip()[:100]
-    if q:
-        request.session[SEARCH_SESSION_KEY] = q
-    else:
-        request.session.pop(SEARCH_SESSION_KEY, None)
-    params = request.GET.copy()
-    params.pop("page", None)
-    url = reverse("customers:list")
-    return redirect(f"{url}?{params.urlencode()}" if params else url)
+    return search.remember(request, SEARCH_SESSION_KEY, reverse("customers:list"))
 
 
 @require_GET

@@ -3,8 +3,6 @@ its suggestions (SVC-7), and the policy problem log (POL-4). Thin: selectors rea
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
@@ -13,10 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kehu.core.errors import DomainError, PermissionDenied
+from kehu.core.errors import DomainError
 from kehu.customers import selectors as customer_selectors
 from kehu.customers.views import _adapt
-from kehu.org.access import require_any_permission
 from kehu.service import commitments, handbook, problems
 from kehu.service import permissions as perms
 from kehu.service.forms_kb import (
@@ -27,27 +24,10 @@ from kehu.service.forms_kb import (
     SolveForm,
 )
 from kehu.service.models import ProblemStatus
-from kehu.web.decorators import permission_required
+from kehu.web.decorators import any_permission_required, permission_required
 
 PAGE_SIZE = 30
 TAB_ROWS = 50
-
-
-def any_permission_required(*codes: str):
-    """View decorator: 403 page unless the signed-in user holds one of ``codes``."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            try:
-                require_any_permission(request.user, codes)
-            except PermissionDenied as exc:
-                raise DjangoPermissionDenied(str(exc.message)) from exc
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorate
 
 
 def _form_error(form, exc: DomainError) -> None:

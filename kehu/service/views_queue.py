@@ -25,6 +25,7 @@ from kehu.service import permissions as perms
 from kehu.service.forms import QueueFilterForm, TicketForm
 from kehu.service.live import live_clock
 from kehu.service.models import TicketCategory
+from kehu.web import search
 from kehu.web.decorators import permission_required
 
 SEARCH_SESSION_KEY = "kehu_ticket_search"
@@ -39,7 +40,7 @@ def ticket_queue(request):
     """Strategic customers first, then priority, then the resolution due time (selectors.queue)."""
     form = QueueFilterForm(request.GET)
     form.is_valid()
-    q = request.session.get(SEARCH_SESSION_KEY, "")
+    q = search.remembered(request, SEARCH_SESSION_KEY)
     rows = _adapt(selectors.queue, request.user, **form.filters(), q=q)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     now = clock.now()
@@ -52,15 +53,7 @@ def ticket_queue(request):
 @permission_required(perms.TICKET_VIEW)
 def ticket_search(request):
     """Keep the search text in the session and go back to the queue with the same (PI-free) filters."""
-    q = request.POST.get("q", "").strip()[:100]
-    if q:
-        request.session[SEARCH_SESSION_KEY] = q
-    else:
-        request.session.pop(SEARCH_SESSION_KEY, None)
-    params = request.GET.copy()
-    params.pop("page", None)
-    url = reverse("service:queue")
-    return redirect(f"{url}?{params.urlencode()}" if params else url)
+    return search.remember(request, SEARCH_SESSION_KEY, reverse("service:queue"))
 
 
 def _customer_pick(request, data, preset=None) -> dict:
