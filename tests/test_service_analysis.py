@@ -4,6 +4,7 @@ is worked out by hand below; then their scope, pages, language and query budgets
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -127,6 +128,11 @@ def test_drill_down_links_filter_the_queue(figures, client, login):
                                            .values_list("title", flat=True))
     pump = next(row for row in result.by_product if row.label == "A型泵")
     assert len(listed(pump.link)) == Ticket.objects.filter(product="A型泵", kind="complaint").count() == 3
+    page = client.get(pump.link)
+    assert "按分析页面的筛选：产品：A型泵" in page.content.decode()  # the hidden filter says it is there
+    clear = re.search(r'id="drill-down">.*?<a href="([^"]+)"', page.content.decode(), re.S)[1].replace("&amp;", "&")
+    assert "product" not in clear and "kind=complaint" in clear
+    assert "drill-down" not in client.get(clear).content.decode()
     owed = analysis_satisfaction.satisfaction(manager, OCTOBER).owed_link
     assert listed(owed) == sorted(Ticket.objects.filter(status="closed", satisfaction__isnull=True)
                                   .exclude(customer__owner=figures[3]).values_list("title", flat=True))

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core.errors import NotFound
+from kehu.core.i18n import join_list
 from kehu.customers import selectors as customer_selectors
 from kehu.org.forms import BootstrapForm, DepartmentChoiceField, UserChoiceField
 from kehu.org.models import Department, User
@@ -49,6 +50,22 @@ class QueueFilterForm(forms.Form):
     product = forms.CharField(max_length=100, required=False, widget=forms.HiddenInput)
     responsible = forms.IntegerField(required=False, widget=forms.HiddenInput)
     rated = forms.ChoiceField(required=False, choices=[("", ""), ("no", "no")], widget=forms.HiddenInput)
+
+    DRILL_DOWN = ("customer", "product", "responsible", "rated")
+
+    def drill_down(self) -> str:
+        """What the hidden drill-down filters in force select, for the line above the list ("" for none)."""
+        data = getattr(self, "cleaned_data", {})
+        labels = {"customer": _("指定客户"), "responsible": _("指定责任人"), "rated": _("待回访评价")}
+        return join_list(_("产品：%(product)s") % {"product": data[name]} if name == "product" else labels[name]
+                         for name in self.DRILL_DOWN if data.get(name))
+
+    def without_drill_down(self) -> str:
+        """The query string of the visible filters alone (the drill-down line's "clear" link)."""
+        kept = self.data.copy()
+        for name in (*self.DRILL_DOWN, "page"):
+            kept.pop(name, None)
+        return kept.urlencode()
 
     def filters(self) -> dict:
         """The keyword arguments of ``selectors.queue`` (the form has been validated)."""
