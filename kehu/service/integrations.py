@@ -26,6 +26,7 @@ from kehu.core import clock
 from kehu.engagement import myday
 from kehu.policy.evaluators.base import SHANGHAI
 from kehu.service import permissions as perms
+from kehu.service import selectors
 from kehu.service.models import OPEN_STATUSES, ServiceCommitment, SlaState, Ticket, TicketEvent
 from kehu.service.selectors import ticket_url
 
@@ -74,8 +75,8 @@ _URGENCY = Case(
 
 
 def my_open_tickets(user):
-    """The user's open tickets: breached first, then due soon, then by resolution due time."""
-    return (open_tickets().filter(responsible=user).select_related("customer").annotate(urgency=_URGENCY)
+    """The user's open tickets (through the scoped selector): breached first, then due soon, then by due time."""
+    return (selectors.tickets_visible(user).filter(status__in=OPEN_STATUSES, responsible=user).annotate(urgency=_URGENCY)
             .order_by("urgency", "resolution_due", "pk"))
 
 

@@ -41,5 +41,6 @@ def category_edit(request, pk: int | None = None):
     else:
         form = CategoryForm.of(category) if category else CategoryForm()
     title = category.display_name if category else _("新增工单分类")
-    return render(request, "service/category_edit.html", {"form": form, "title": title},
+    return render(request, "org/form.html", {"form": form, "title": title, "back": "service:categories",
+                                             "field_template": "service/_field.html"},
                   status=400 if form.is_bound else 200)
